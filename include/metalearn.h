@@ -1,0 +1,621 @@
+/**
+ * @file metalearn.h
+ * @brief libmetalearn: meta-learning and few-shot learning in C.
+ *
+ * This header is the whole public surface of the library.  Conventions:
+ *
+ * - Every public name starts with `ml_` (functions, types) or `ML_`
+ *   (macros, enumeration values).
+ * - Handles are opaque: the header declares the types, never their bodies,
+ *   so the layout can change without breaking the ABI.
+ * - Every fallible call returns an ::ml_status (::ML_OK is 0, errors are
+ *   negative), writes its results through pointer arguments (named `out`
+ *   where there is one result) and leaves its inputs untouched on failure.
+ * - `*_create` / `*_free` pairs; every `*_free(NULL)` is a no-op.  The
+ *   library never keeps a pointer to caller memory after a call returns
+ *   unless that function's documentation says so.
+ * - Error messages: each failing call stores a human-readable message for
+ *   the calling thread, read with ml_last_error().  Handles also keep the
+ *   message of their own last error (their `*_last_error` function), so a
+ *   program that shares nothing between threads never sees another
+ *   thread's message.
+ * - Thread safety: distinct handles may be used from distinct threads at
+ *   the same time; one handle must not be used by two threads at once.
+ *
+ * The header compiles as C99, C11 and C++ and contains no inline code,
+ * macros that callers must run, varargs or public structs, so ctypes, cffi
+ * and other foreign-function interfaces can call every function directly.
+ */
+#ifndef METALEARN_H
+#define METALEARN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(_WIN32) && defined(ML_BUILDING_LIBRARY)
+#define ML_API __declspec(dllexport)
+#elif defined(__GNUC__) && defined(ML_BUILDING_LIBRARY)
+#define ML_API __attribute__((visibility("default")))
+#else
+#define ML_API
+#endif
+
+/** @name Version
+ * The version of the header.  Compare with ml_version_number() to detect a
+ * program built against one version and run against another.
+ * @{ */
+#define ML_VERSION_MAJOR 0
+#define ML_VERSION_MINOR 1
+#define ML_VERSION_PATCH 0
+/** The version as one number: major * 10000 + minor * 100 + patch. */
+#define ML_VERSION_NUMBER \
+    (ML_VERSION_MAJOR * 10000 + ML_VERSION_MINOR * 100 + ML_VERSION_PATCH)
+/** @} */
+
+/**
+ * @brief The library's version as "MAJOR.MINOR.PATCH".
+ * @return A static string owned by the library; never NULL.  Thread-safe.
+ */
+ML_API const char *ml_version_string(void);
+
+/**
+ * @brief The library's version as major * 10000 + minor * 100 + patch.
+ * @return The run-time version number (compare with ::ML_VERSION_NUMBER).
+ */
+ML_API unsigned ml_version_number(void);
+
+/**
+ * @brief Status codes.  The values are pinned forever: a code is never
+ * renumbered or reused, new codes are added at the end of their range.
+ */
+typedef enum ml_status {
+    ML_OK = 0,                 /**< success */
+    ML_ERR_INVALID_ARG = -1,   /**< an argument is NULL, out of range or inconsistent */
+    ML_ERR_NOMEM = -2,         /**< memory allocation failed */
+    ML_ERR_SHAPE = -3,         /**< array sizes or shapes do not agree */
+    ML_ERR_STATE = -4,         /**< the handle is not in a state that allows the call */
+    ML_ERR_IO = -5,            /**< a file could not be opened, read or written */
+    ML_ERR_FORMAT = -6,        /**< data is not in the expected format (wrong magic, foreign file) */
+    ML_ERR_CORRUPT = -7,       /**< data is damaged: bad checksum, truncated, inconsistent */
+    ML_ERR_VERSION = -8,       /**< data written by an incompatible version */
+    ML_ERR_UNSUPPORTED = -9,   /**< the operation is not supported for this kind of object */
+    ML_ERR_NUMERIC = -10,      /**< a computation produced NaN or infinity */
+    ML_ERR_RANGE = -11,        /**< an index or size is outside what the object holds */
+    ML_ERR_INTERNAL = -12      /**< an internal invariant failed (a bug: please report it) */
+} ml_status;
+
+/**
+ * @brief The name and meaning of a status code, e.g. "ML_ERR_NOMEM: out of memory".
+ * @param status Any integer; unknown values give "unknown status".
+ * @return A static string owned by the library; never NULL.  Thread-safe.
+ */
+ML_API const char *ml_status_str(int status);
+
+/**
+ * @brief The message of the calling thread's last failed call.
+ *
+ * Every library call that returns an error stores a message describing it
+ * for the calling thread (successful calls leave it alone).
+ * @return A string owned by the library, valid until the thread's next
+ *         library call; "" if no call has failed.  Never NULL.
+ */
+ML_API const char *ml_last_error(void);
+
+/** @name Handles
+ * Opaque types; create and free them with their `*_create` and `*_free`
+ * functions.
+ * @{ */
+/** A network description and its parameters. */
+typedef struct ml_model ml_model;
+/** One episode: a support set to adapt on and a query set to measure on. */
+typedef struct ml_task ml_task;
+/** A source of tasks (sine waves, n-way k-shot episodes from a data set). */
+typedef struct ml_sampler ml_sampler;
+/** A labelled collection of examples (arrays, image folders, IDX files). */
+typedef struct ml_dataset ml_dataset;
+/** A model, a meta-learning strategy and their meta-parameters. */
+typedef struct ml_learner ml_learner;
+/** An update rule: SGD, Adam or a learned LSTM optimiser. */
+typedef struct ml_optimizer ml_optimizer;
+/** @} */
+
+/* ======================================================================
+ * Models
+ * ====================================================================== */
+
+/** Layer kinds, as reported by ml_model_layer_kind(). */
+typedef enum ml_layer_kind {
+    ML_LAYER_DENSE = 1,        /**< fully connected: y = x W + b */
+    ML_LAYER_RELU = 2,         /**< max(x, 0) */
+    ML_LAYER_TANH = 3,         /**< tanh(x) */
+    ML_LAYER_SIGMOID = 4       /**< 1 / (1 + exp(-x)) */
+} ml_layer_kind;
+
+/**
+ * @brief Creates an empty network description for inputs of the given shape.
+ *
+ * Layers are appended with the `ml_model_add_*` functions.  A model only
+ * describes a network; the parameters live in the learner that is created
+ * from it (see ml_learner_create()).
+ * @param out Receives the new model; the caller owns it (ml_model_free()).
+ * @param ndim Number of input dimensions, 1 to 3 (features; or channels,
+ *        height, width for images).
+ * @param shape The input shape, `ndim` sizes, each at least 1 (copied).
+ * @return ::ML_OK; ::ML_ERR_INVALID_ARG for NULL pointers, a bad ndim or a
+ *         zero size; ::ML_ERR_NOMEM.
+ */
+ML_API ml_status ml_model_create(ml_model **out, size_t ndim, const size_t *shape);
+
+/**
+ * @brief Appends a fully connected layer with `units` outputs.
+ *
+ * The input is flattened to a vector per example first.
+ * @return ::ML_OK; ::ML_ERR_INVALID_ARG (NULL model, units 0 or over
+ *         2^24); ::ML_ERR_NOMEM.  On error the model is unchanged.
+ */
+ML_API ml_status ml_model_add_dense(ml_model *model, size_t units);
+
+/**
+ * @brief Appends an elementwise activation layer.
+ * @param kind ::ML_LAYER_RELU, ::ML_LAYER_TANH or ::ML_LAYER_SIGMOID.
+ * @return ::ML_OK; ::ML_ERR_INVALID_ARG for another kind; ::ML_ERR_NOMEM.
+ */
+ML_API ml_status ml_model_add_activation(ml_model *model, ml_layer_kind kind);
+
+/**
+ * @brief Convenience: a model for `n_in` inputs with dense layers of the
+ * given sizes and the activation `act` after every layer but the last.
+ *
+ * ml_model_create_mlp(&m, 1, 3, (size_t[]){40, 40, 1}, ML_LAYER_RELU) is
+ * the 1-40-40-1 ReLU network of the MAML sine experiments.
+ * @param out Receives the model; the caller owns it.
+ * @return As ml_model_create() and ml_model_add_dense().
+ */
+ML_API ml_status ml_model_create_mlp(ml_model **out, size_t n_in, size_t n_layers,
+                                     const size_t *sizes, ml_layer_kind act);
+
+/** @brief Frees a model.  NULL is a no-op. */
+ML_API void ml_model_free(ml_model *model);
+
+/** @brief Number of layers (0 for NULL). */
+ML_API size_t ml_model_num_layers(const ml_model *model);
+
+/** @brief Kind of layer `i`, or 0 if `i` is out of range or model is NULL. */
+ML_API int ml_model_layer_kind(const ml_model *model, size_t i);
+
+/** @brief Number of inputs per example (product of the input shape); 0 for NULL. */
+ML_API size_t ml_model_input_size(const ml_model *model);
+
+/** @brief Number of outputs per example of the last layer; 0 for NULL or an
+ * empty model. */
+ML_API size_t ml_model_output_size(const ml_model *model);
+
+/** @brief Number of trainable parameters (weights and biases); 0 for NULL. */
+ML_API size_t ml_model_num_params(const ml_model *model);
+
+/**
+ * @brief A one-line description, e.g. "in 1 | dense 40 | relu | dense 1".
+ * @param buf Caller buffer of `cap` bytes, always NUL-terminated when cap > 0;
+ *        may be NULL with cap 0 to query the length.
+ * @param out_len Receives the full length without the NUL (may be NULL).
+ * @return ::ML_OK; ::ML_ERR_INVALID_ARG for a NULL model; ::ML_ERR_RANGE if
+ *         the text was cut to fit (the buffer still holds its start).
+ */
+ML_API ml_status ml_model_describe(const ml_model *model, char *buf, size_t cap,
+                                   size_t *out_len);
+
+/** @brief The model's last error message; "" if none, never NULL (also for NULL). */
+ML_API const char *ml_model_last_error(const ml_model *model);
+
+/* ======================================================================
+ * Tasks
+ * ====================================================================== */
+
+/** Which half of a task. */
+typedef enum ml_set {
+    ML_SUPPORT = 0,            /**< the examples to adapt on */
+    ML_QUERY = 1               /**< the examples to measure or predict on */
+} ml_set;
+
+/**
+ * @brief A regression task from caller arrays (copied).
+ *
+ * Inputs are row-major, `input_size` floats per example; targets
+ * `output_size` floats per example.  The query set may be empty
+ * (n_query 0, x_query and y_query NULL) for a task used only to adapt.
+ * @param out Receives the task; the caller owns it (ml_task_free()).
+ * @return ::ML_OK; ::ML_ERR_INVALID_ARG (NULL out, a NULL array with a
+ *         non-zero count, zero sizes, n_support 0); ::ML_ERR_NUMERIC for a
+ *         non-finite value; ::ML_ERR_NOMEM.
+ */
+ML_API ml_status ml_task_create_regression(ml_task **out, size_t input_size,
+                                           size_t output_size, size_t n_support,
+                                           const float *x_support,
+                                           const float *y_support, size_t n_query,
+                                           const float *x_query,
+                                           const float *y_query);
+
+/**
+ * @brief A classification task (an N-way episode) from caller arrays (copied).
+ *
+ * Labels are 0..n_ways-1 inside the task.
+ * @return As ml_task_create_regression(), and ::ML_ERR_RANGE for a label
+ *         outside 0..n_ways-1.
+ */
+ML_API ml_status ml_task_create_classification(ml_task **out, size_t input_size,
+                                               size_t n_ways, size_t n_support,
+                                               const float *x_support,
+                                               const int *labels_support,
+                                               size_t n_query, const float *x_query,
+                                               const int *labels_query);
+
+/** @brief Frees a task.  NULL is a no-op. */
+ML_API void ml_task_free(ml_task *task);
+
+/** @brief Number of examples in one half of the task (0 for NULL). */
+ML_API size_t ml_task_size(const ml_task *task, ml_set set);
+
+/** @brief Floats per input example (0 for NULL). */
+ML_API size_t ml_task_input_size(const ml_task *task);
+
+/** @brief Floats per target (regression) or classes (classification); 0 for NULL. */
+ML_API size_t ml_task_output_size(const ml_task *task);
+
+/** @brief Number of classes for a classification task, 0 for regression or NULL. */
+ML_API size_t ml_task_num_ways(const ml_task *task);
+
+/**
+ * @brief Copies the inputs of one half into `out` (size * input_size floats).
+ * @param count Capacity of `out` in floats.
+ * @return ::ML_OK; ::ML_ERR_INVALID_ARG for NULL pointers or a bad set;
+ *         ::ML_ERR_SHAPE if `count` is not exactly the number of floats.
+ */
+ML_API ml_status ml_task_get_inputs(const ml_task *task, ml_set set, float *out,
+                                    size_t count);
+
+/** @brief Copies the regression targets of one half (size * output_size
+ * floats).  ::ML_ERR_UNSUPPORTED for a classification task; otherwise as
+ * ml_task_get_inputs(). */
+ML_API ml_status ml_task_get_targets(const ml_task *task, ml_set set, float *out,
+                                     size_t count);
+
+/** @brief Copies the labels of one half of a classification task.
+ * ::ML_ERR_UNSUPPORTED for a regression task; otherwise as ml_task_get_inputs(). */
+ML_API ml_status ml_task_get_labels(const ml_task *task, ml_set set, int *out,
+                                    size_t count);
+
+/* ======================================================================
+ * Task samplers
+ * ====================================================================== */
+
+/** Sampler parameters, for ml_sampler_set() / ml_sampler_get(). */
+typedef enum ml_sampler_param {
+    ML_SAMPLER_SHOTS = 1,      /**< support examples per task (per class for classification) */
+    ML_SAMPLER_QUERIES = 2,    /**< query examples per task (per class for classification) */
+    ML_SAMPLER_WAYS = 3,       /**< classes per episode (classification) */
+    ML_SAMPLER_AMP_MIN = 100,  /**< sine: amplitude range, default [0.1, 5.0] */
+    ML_SAMPLER_AMP_MAX = 101,
+    ML_SAMPLER_PHASE_MIN = 102, /**< sine: phase range, default [0, pi] */
+    ML_SAMPLER_PHASE_MAX = 103,
+    ML_SAMPLER_X_MIN = 104,    /**< sine: input range, default [-5, 5] */
+    ML_SAMPLER_X_MAX = 105
+} ml_sampler_param;
+
+/**
+ * @brief A sampler of sine-wave regression tasks y = A sin(x - phase), with
+ * A, phase and x uniform over their ranges (the MAML paper's
+ * distribution: A in [0.1, 5], phase in [0, pi], x in [-5, 5]; 10 shots and
+ * 10 queries by default).
+ * @param out Receives the sampler; the caller owns it (ml_sampler_free()).
+ * @param seed Seed of the sampler's own random number generator.
+ * @return ::ML_OK; ::ML_ERR_INVALID_ARG; ::ML_ERR_NOMEM.
+ */
+ML_API ml_status ml_sampler_create_sine(ml_sampler **out, uint64_t seed);
+
+/**
+ * @brief Sets a sampler parameter.
+ * @return ::ML_OK; ::ML_ERR_INVALID_ARG for a NULL sampler, a key this kind
+ *         of sampler does not have, a non-finite value, a count below 1 or a
+ *         range whose minimum would exceed its maximum.
+ */
+ML_API ml_status ml_sampler_set(ml_sampler *sampler, ml_sampler_param key, double value);
+
+/** @brief Reads a sampler parameter into `*out`; errors as ml_sampler_set(). */
+ML_API ml_status ml_sampler_get(const ml_sampler *sampler, ml_sampler_param key,
+                                double *out);
+
+/** @brief Restarts the sampler's random stream from `seed`. */
+ML_API ml_status ml_sampler_reseed(ml_sampler *sampler, uint64_t seed);
+
+/**
+ * @brief Draws a new task.
+ * @param out Receives the task; the caller owns it (ml_task_free()).
+ * @return ::ML_OK; ::ML_ERR_INVALID_ARG; ::ML_ERR_NOMEM.
+ */
+ML_API ml_status ml_sampler_sample(ml_sampler *sampler, ml_task **out);
+
+/** @brief Frees a sampler.  NULL is a no-op. */
+ML_API void ml_sampler_free(ml_sampler *sampler);
+
+/** @brief The sampler's last error message; "" if none, never NULL. */
+ML_API const char *ml_sampler_last_error(const ml_sampler *sampler);
+
+/* ======================================================================
+ * Optimisers
+ * ====================================================================== */
+
+/** Kinds of update rule. */
+typedef enum ml_optimizer_kind {
+    ML_OPTIMIZER_SGD = 1,      /**< SGD with optional (Nesterov) momentum */
+    ML_OPTIMIZER_ADAM = 2,     /**< Adam (Kingma and Ba), bias-corrected */
+    ML_OPTIMIZER_RMSPROP = 3   /**< RMSprop (Tieleman and Hinton) */
+} ml_optimizer_kind;
+
+/** Optimiser hyperparameters, for ml_optimizer_set() / ml_optimizer_get(). */
+typedef enum ml_optimizer_param {
+    ML_OPT_LR = 1,             /**< learning rate; default 0.01 (SGD, RMSprop), 0.001 (Adam) */
+    ML_OPT_MOMENTUM = 2,       /**< SGD momentum in [0, 1); default 0 */
+    ML_OPT_NESTEROV = 3,       /**< SGD: 1 for Nesterov momentum; default 0 */
+    ML_OPT_BETA1 = 4,          /**< Adam; default 0.9 */
+    ML_OPT_BETA2 = 5,          /**< Adam; default 0.999 */
+    ML_OPT_EPS = 6,            /**< Adam, RMSprop; default 1e-8 */
+    ML_OPT_WEIGHT_DECAY = 7,   /**< L2 penalty added to the gradient; default 0 */
+    ML_OPT_RMS_DECAY = 8       /**< RMSprop smoothing constant; default 0.99 */
+} ml_optimizer_param;
+
+/**
+ * @brief Creates an optimiser of the given kind with default hyperparameters.
+ * @param out Receives it; the caller owns it (ml_optimizer_free()).
+ * @return ::ML_OK; ::ML_ERR_INVALID_ARG for an unknown kind; ::ML_ERR_NOMEM.
+ */
+ML_API ml_status ml_optimizer_create(ml_optimizer **out, ml_optimizer_kind kind);
+
+/**
+ * @brief Sets a hyperparameter.  Takes effect at the next step; the state
+ * (moments) is kept.
+ * @return ::ML_OK; ::ML_ERR_INVALID_ARG for a NULL optimiser, a key the kind
+ *         does not use, or a value out of range (learning rate <= 0 or not
+ *         finite, betas outside [0, 1), ...).
+ */
+ML_API ml_status ml_optimizer_set(ml_optimizer *opt, ml_optimizer_param key, double value);
+
+/** @brief Reads a hyperparameter into `*out`; errors as ml_optimizer_set(). */
+ML_API ml_status ml_optimizer_get(const ml_optimizer *opt, ml_optimizer_param key,
+                                  double *out);
+
+/** @brief The optimiser's kind, or 0 for NULL. */
+ML_API int ml_optimizer_kind_of(const ml_optimizer *opt);
+
+/**
+ * @brief One update of `n` parameters in place from their gradients.
+ *
+ * The first call fixes the number of parameters; the optimiser keeps its
+ * state (momentum, moments) between calls until ml_optimizer_reset().
+ * @return ::ML_OK; ::ML_ERR_INVALID_ARG for NULL pointers or n 0;
+ *         ::ML_ERR_SHAPE if n differs from the first call's;
+ *         ::ML_ERR_NUMERIC if a gradient is not finite (params unchanged);
+ *         ::ML_ERR_NOMEM.
+ */
+ML_API ml_status ml_optimizer_step(ml_optimizer *opt, size_t n, float *params,
+                                   const float *grads);
+
+/** @brief Clears the state (moments, step count) so the next step starts afresh. */
+ML_API ml_status ml_optimizer_reset(ml_optimizer *opt);
+
+/** @brief Frees an optimiser.  NULL is a no-op. */
+ML_API void ml_optimizer_free(ml_optimizer *opt);
+
+/** @brief The optimiser's last error message; "" if none, never NULL. */
+ML_API const char *ml_optimizer_last_error(const ml_optimizer *opt);
+
+/* ======================================================================
+ * Learners
+ * ====================================================================== */
+
+/** Meta-learning strategies: the second argument of ml_learner_create(). */
+typedef enum ml_strategy {
+    ML_STRATEGY_MAML = 1,      /**< MAML, exact second order through every inner step */
+    ML_STRATEGY_FOMAML = 2,    /**< first-order MAML */
+    ML_STRATEGY_REPTILE = 3,   /**< Reptile */
+    ML_STRATEGY_METASGD = 4,   /**< Meta-SGD: per-parameter inner step sizes, meta-learned */
+    ML_STRATEGY_JOINT = 5      /**< baseline: trained on all tasks jointly, fine-tuned at test */
+} ml_strategy;
+
+/** Learner parameters, for ml_learner_set() / ml_learner_get(). */
+typedef enum ml_learner_param {
+    ML_LEARNER_INNER_LR = 1,       /**< inner-loop step size alpha; default 0.01 */
+    ML_LEARNER_INNER_STEPS = 2,    /**< inner steps in meta-training; default 1 */
+    ML_LEARNER_THREADS = 3,        /**< worker threads for a meta-batch; default 1 */
+    ML_LEARNER_ITERATION = 4,      /**< meta-updates done so far (read-only) */
+    ML_LEARNER_REPTILE_EPSILON = 100,       /**< Reptile outer step size; default 0.1 */
+    ML_LEARNER_REPTILE_EPSILON_FINAL = 101, /**< value epsilon is annealed to; default 0 */
+    ML_LEARNER_REPTILE_ANNEAL_ITERS = 102,  /**< iterations of the linear annealing; 0 (default) = none */
+    ML_LEARNER_REPTILE_INNER_ADAM = 103     /**< 1: inner loop uses Adam (beta1 0), 0 (default): SGD */
+} ml_learner_param;
+
+/**
+ * @brief Creates a learner: a copy of `model`, a strategy and freshly
+ * initialised parameters.
+ *
+ * Weights and biases of a dense layer with n inputs are drawn uniformly in
+ * [-1/sqrt(n), 1/sqrt(n)] from a generator seeded with `seed`, which the
+ * learner keeps for everything random it does later.  The outer
+ * optimiser is Adam with learning rate 0.001 until ml_learner_set_optimizer().
+ * @param out Receives the learner; the caller owns it (ml_learner_free()).
+ * @param model Copied; the caller keeps ownership of `model`.
+ * @return ::ML_OK; ::ML_ERR_INVALID_ARG (NULL pointers, unknown strategy, a
+ *         model without layers or whose last layer is not dense);
+ *         ::ML_ERR_NOMEM.
+ */
+ML_API ml_status ml_learner_create(ml_learner **out, const ml_model *model,
+                                   ml_strategy strategy, uint64_t seed);
+
+/** @brief Frees a learner.  NULL is a no-op. */
+ML_API void ml_learner_free(ml_learner *learner);
+
+/** @brief The learner's last error message; "" if none, never NULL. */
+ML_API const char *ml_learner_last_error(const ml_learner *learner);
+
+/** @brief The learner's strategy (an ::ml_strategy), or 0 for NULL. */
+ML_API int ml_learner_strategy(const ml_learner *learner);
+
+/** @brief The learner's model, borrowed: valid until the learner is freed. */
+ML_API const ml_model *ml_learner_model(const ml_learner *learner);
+
+/**
+ * @brief Sets a learner parameter.
+ * @return ::ML_OK; ::ML_ERR_INVALID_ARG for a NULL learner, an unknown or
+ *         read-only key, a key of another strategy, or a value out of range
+ *         (counts must be whole numbers >= 1, rates finite and > 0).
+ */
+ML_API ml_status ml_learner_set(ml_learner *learner, ml_learner_param key, double value);
+
+/** @brief Reads a learner parameter into `*out`; errors as ml_learner_set(). */
+ML_API ml_status ml_learner_get(const ml_learner *learner, ml_learner_param key,
+                                double *out);
+
+/**
+ * @brief Replaces the outer (meta) optimiser by a copy of `opt`'s kind and
+ * hyperparameters, with fresh state.  `opt` is not kept.
+ * Reptile ignores it (its outer step is epsilon).
+ * @return ::ML_OK; ::ML_ERR_INVALID_ARG; ::ML_ERR_NOMEM.
+ */
+ML_API ml_status ml_learner_set_optimizer(ml_learner *learner, const ml_optimizer *opt);
+
+/**
+ * @brief Length of the meta-parameter vector: the model's parameters, and
+ * for Meta-SGD as many step sizes after them.
+ */
+ML_API size_t ml_learner_num_meta_params(const ml_learner *learner);
+
+/**
+ * @brief Copies the meta-parameters into `out` (exactly `count` floats).
+ * @return ::ML_OK; ::ML_ERR_INVALID_ARG; ::ML_ERR_SHAPE for a wrong count.
+ */
+ML_API ml_status ml_learner_get_meta_params(const ml_learner *learner, float *out,
+                                            size_t count);
+
+/**
+ * @brief Overwrites the meta-parameters from `values` (exactly `count`
+ * floats).  The optimiser state is kept.
+ * @return ::ML_OK; ::ML_ERR_INVALID_ARG; ::ML_ERR_SHAPE; ::ML_ERR_NUMERIC
+ *         for a non-finite value (nothing changed).
+ */
+ML_API ml_status ml_learner_set_meta_params(ml_learner *learner, const float *values,
+                                            size_t count);
+
+/**
+ * @brief One meta-training step on a meta-batch of tasks.
+ *
+ * Equivalent to ml_learner_meta_gradient() followed by
+ * ml_learner_apply_gradient().  Tasks run on the learner's worker threads;
+ * per-task gradients are summed in task order, so the result is the same
+ * bit for bit whatever ::ML_LEARNER_THREADS is.
+ * @param tasks `n_tasks` tasks, borrowed for the call.
+ * @param out_loss Receives the mean meta-loss (the query loss after
+ *        adaptation; for Reptile the support loss of the last inner step;
+ *        for the joint baseline the loss on all examples); may be NULL.
+ * @return ::ML_OK; ::ML_ERR_INVALID_ARG (NULL pointers, n_tasks 0, a task
+ *         without a query set where the strategy needs one);
+ *         ::ML_ERR_SHAPE (a task's sizes do not fit the model);
+ *         ::ML_ERR_NUMERIC (a non-finite loss or gradient: the parameters
+ *         are left as they were); ::ML_ERR_NOMEM.
+ */
+ML_API ml_status ml_learner_meta_step(ml_learner *learner, size_t n_tasks,
+                                      ml_task *const *tasks, double *out_loss);
+
+/**
+ * @brief The meta-gradient of a meta-batch as a flat vector, without
+ * applying it: the mean over the tasks of each task's meta-gradient
+ * (for Reptile, the mean of theta - phi_T).
+ * @param out `count` floats (ml_learner_num_meta_params()).
+ * @return As ml_learner_meta_step(), and ::ML_ERR_SHAPE for a wrong count.
+ */
+ML_API ml_status ml_learner_meta_gradient(ml_learner *learner, size_t n_tasks,
+                                          ml_task *const *tasks, float *out,
+                                          size_t count, double *out_loss);
+
+/**
+ * @brief Applies a meta-gradient (for example one summed across processes
+ * and divided by their number) with the outer optimiser, and counts one
+ * iteration.  For Reptile: theta -= epsilon * gradient, epsilon annealed.
+ * @return ::ML_OK; ::ML_ERR_INVALID_ARG; ::ML_ERR_SHAPE for a wrong count;
+ *         ::ML_ERR_NUMERIC for a non-finite gradient (nothing changed).
+ */
+ML_API ml_status ml_learner_apply_gradient(ml_learner *learner, const float *grad,
+                                           size_t count);
+
+/**
+ * @brief Adapts to the support set of `task` and predicts for `n` inputs.
+ *
+ * The learner's meta-parameters are not changed.  Gradient-based
+ * strategies take `steps` inner steps (a negative value means
+ * ::ML_LEARNER_INNER_STEPS; 0 predicts with the meta-parameters as they are).
+ * @param inputs `n` examples of the task's input size (caller memory, read only).
+ * @param out `count` floats: n * output size (regression outputs, or class
+ *        scores for classification).
+ * @param out_labels For classification, receives `n` predicted labels; may be NULL.
+ * @return ::ML_OK; ::ML_ERR_INVALID_ARG; ::ML_ERR_SHAPE; ::ML_ERR_NUMERIC; ::ML_ERR_NOMEM.
+ */
+ML_API ml_status ml_learner_predict(ml_learner *learner, const ml_task *task, int steps,
+                                    size_t n, const float *inputs, float *out,
+                                    size_t count, int *out_labels);
+
+/**
+ * @brief Adapts to each task's support set and measures its query set.
+ * @param out_loss Receives the mean query loss over the tasks (MSE or
+ *        cross-entropy); may be NULL.
+ * @param out_accuracy Receives the mean query accuracy for classification
+ *        tasks (NaN for regression); may be NULL.
+ * @param out_per_task If not NULL, receives each task's query loss
+ *        (`n_tasks` doubles), for confidence intervals.
+ * @return As ml_learner_predict().
+ */
+ML_API ml_status ml_learner_evaluate(ml_learner *learner, size_t n_tasks,
+                                     ml_task *const *tasks, int steps,
+                                     double *out_loss, double *out_accuracy,
+                                     double *out_per_task);
+
+/**
+ * @brief Saves the learner (model, strategy, parameters and settings,
+ * meta-parameters, outer optimiser state, random generator state) to a file.
+ *
+ * Written to a temporary file in the same directory and renamed over
+ * `path`, so a crash never leaves a half-written model.
+ * @return ::ML_OK; ::ML_ERR_INVALID_ARG; ::ML_ERR_IO; ::ML_ERR_NOMEM.
+ */
+ML_API ml_status ml_learner_save(const ml_learner *learner, const char *path);
+
+/**
+ * @brief Serialises the learner into a caller buffer.
+ * @param buf `cap` bytes; may be NULL with cap 0 to ask for the size.
+ * @param out_size Receives the number of bytes the learner needs.
+ * @return ::ML_OK; ::ML_ERR_RANGE if cap is too small (out_size says how
+ *         much is needed); ::ML_ERR_INVALID_ARG; ::ML_ERR_NOMEM.
+ */
+ML_API ml_status ml_learner_save_buffer(const ml_learner *learner, void *buf,
+                                        size_t cap, size_t *out_size);
+
+/**
+ * @brief Loads a learner saved by ml_learner_save().
+ * @param out Receives the learner; the caller owns it.
+ * @return ::ML_OK; ::ML_ERR_IO (cannot read); ::ML_ERR_FORMAT (not a
+ *         libmetalearn file, or not a learner); ::ML_ERR_VERSION (a newer
+ *         format); ::ML_ERR_CORRUPT (checksum mismatch, truncated or
+ *         inconsistent contents); ::ML_ERR_NOMEM.  Never crashes on bad data.
+ */
+ML_API ml_status ml_learner_load(ml_learner **out, const char *path);
+
+/** @brief Loads a learner from `size` bytes at `buf` (not kept); errors as
+ * ml_learner_load(). */
+ML_API ml_status ml_learner_load_buffer(ml_learner **out, const void *buf, size_t size);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* METALEARN_H */

@@ -1,0 +1,280 @@
+/* Public learner functions: argument checks and status reporting. */
+#include "meta/learner.h"
+
+#include "core/alloc.h"
+
+#include <math.h>
+#include <string.h>
+
+#define CHECK_LEARNER(l, fn)                                                   \
+    do {                                                                       \
+        if (!(l))                                                              \
+            return ml_error(NULL, ML_ERR_INVALID_ARG, fn ": NULL learner");   \
+    } while (0)
+
+ml_status ml_learner_create(ml_learner **out, const ml_model *model,
+                            ml_strategy strategy, uint64_t seed)
+{
+    if (!out || !model)
+        return ml_error(NULL, ML_ERR_INVALID_ARG, "ml_learner_create: NULL argument");
+    *out = NULL;
+    if (!ml_strategy_lookup((int)strategy))
+        return ml_error(NULL, ML_ERR_INVALID_ARG, "ml_learner_create: unknown strategy %d",
+                        (int)strategy);
+    if (model->nlayers == 0 || model->layers[model->nlayers - 1].kind != ML_LAYER_DENSE)
+        return ml_error(NULL, ML_ERR_INVALID_ARG,
+                        "ml_learner_create: the model must end with a dense layer");
+    ml_learner *l;
+    ml_status st = ml_learner_new(&l, model, (int)strategy);
+    if (st != ML_OK)
+        return st;
+    ml_learner_init_params(l, seed);
+    *out = l;
+    return ML_OK;
+}
+
+void ml_learner_free(ml_learner *learner)
+{
+    ml_learner_destroy(learner);
+}
+
+const char *ml_learner_last_error(const ml_learner *learner)
+{
+    return learner ? learner->err : "";
+}
+
+int ml_learner_strategy(const ml_learner *learner)
+{
+    return learner ? learner->strategy : 0;
+}
+
+const ml_model *ml_learner_model(const ml_learner *learner)
+{
+    return learner ? learner->model : NULL;
+}
+
+static int whole(double v, double lo, double hi)
+{
+    return isfinite(v) && v >= lo && v <= hi && v == floor(v);
+}
+
+ml_status ml_learner_set(ml_learner *l, ml_learner_param key, double v)
+{
+    CHECK_LEARNER(l, "ml_learner_set");
+    int reptile = l->strategy == ML_STRATEGY_REPTILE;
+    int ok;
+    switch (key) {
+    case ML_LEARNER_INNER_LR:
+        if ((ok = isfinite(v) && v > 0))
+            l->inner_lr = v;
+        break;
+    case ML_LEARNER_INNER_STEPS:
+        if ((ok = whole(v, 0, 100000)))
+            l->inner_steps = (int)v;
+        break;
+    case ML_LEARNER_THREADS:
+        if (!whole(v, 1, 256))
+            return ml_error(l->err, ML_ERR_INVALID_ARG,
+                            "ml_learner_set: threads must be a whole number in [1, 256]");
+        return (int)v == l->threads ? ML_OK : ml_learner_set_threads(l, (int)v);
+    case ML_LEARNER_REPTILE_EPSILON:
+    case ML_LEARNER_REPTILE_EPSILON_FINAL:
+        if ((ok = reptile && isfinite(v) && v >= 0 && v <= 1)) {
+            if (key == ML_LEARNER_REPTILE_EPSILON)
+                l->rep_eps = v;
+            else
+                l->rep_eps_final = v;
+        }
+        break;
+    case ML_LEARNER_REPTILE_ANNEAL_ITERS:
+        if ((ok = reptile && whole(v, 0, 1e15)))
+            l->rep_anneal = (uint64_t)v;
+        break;
+    case ML_LEARNER_REPTILE_INNER_ADAM:
+        if ((ok = reptile && (v == 0 || v == 1)))
+            l->rep_inner_adam = (int)v;
+        break;
+    default:
+        ok = 0;
+        break;
+    }
+    if (!ok)
+        return ml_error(l->err, ML_ERR_INVALID_ARG,
+                        "ml_learner_set: parameter %d cannot take %g for strategy %s",
+                        (int)key, v, l->ops->name);
+    return ML_OK;
+}
+
+ml_status ml_learner_get(const ml_learner *l, ml_learner_param key, double *out)
+{
+    CHECK_LEARNER(l, "ml_learner_get");
+    if (!out)
+        return ml_error(NULL, ML_ERR_INVALID_ARG, "ml_learner_get: NULL out");
+    int reptile = l->strategy == ML_STRATEGY_REPTILE;
+    switch (key) {
+    case ML_LEARNER_INNER_LR: *out = l->inner_lr; return ML_OK;
+    case ML_LEARNER_INNER_STEPS: *out = l->inner_steps; return ML_OK;
+    case ML_LEARNER_THREADS: *out = l->threads; return ML_OK;
+    case ML_LEARNER_ITERATION: *out = (double)l->iteration; return ML_OK;
+    default: break;
+    }
+    if (reptile) {
+        switch (key) {
+        case ML_LEARNER_REPTILE_EPSILON: *out = l->rep_eps; return ML_OK;
+        case ML_LEARNER_REPTILE_EPSILON_FINAL: *out = l->rep_eps_final; return ML_OK;
+        case ML_LEARNER_REPTILE_ANNEAL_ITERS: *out = (double)l->rep_anneal; return ML_OK;
+        case ML_LEARNER_REPTILE_INNER_ADAM: *out = l->rep_inner_adam; return ML_OK;
+        default: break;
+        }
+    }
+    return ml_error(NULL, ML_ERR_INVALID_ARG,
+                    "ml_learner_get: no parameter %d for strategy %s", (int)key,
+                    l->ops->name);
+}
+
+ml_status ml_learner_set_optimizer(ml_learner *l, const ml_optimizer *opt)
+{
+    CHECK_LEARNER(l, "ml_learner_set_optimizer");
+    if (!opt)
+        return ml_error(l->err, ML_ERR_INVALID_ARG, "ml_learner_set_optimizer: NULL optimizer");
+    ml_opt_copy_settings(&l->opt, opt);
+    return ML_OK;
+}
+
+size_t ml_learner_num_meta_params(const ml_learner *learner)
+{
+    return learner ? learner->n_meta : 0;
+}
+
+static ml_status check_count(ml_learner *l, const char *fn, const void *p, size_t count)
+{
+    if (!p)
+        return ml_error(l->err, ML_ERR_INVALID_ARG, "%s: NULL buffer", fn);
+    if (count != l->n_meta)
+        return ml_error(l->err, ML_ERR_SHAPE, "%s: count %zu, the learner has %zu", fn,
+                        count, l->n_meta);
+    return ML_OK;
+}
+
+ml_status ml_learner_get_meta_params(const ml_learner *l, float *out, size_t count)
+{
+    CHECK_LEARNER(l, "ml_learner_get_meta_params");
+    ml_status st = check_count((ml_learner *)l, "ml_learner_get_meta_params", out, count);
+    if (st == ML_OK)
+        memcpy(out, l->meta, count * sizeof(float));
+    return st;
+}
+
+ml_status ml_learner_set_meta_params(ml_learner *l, const float *values, size_t count)
+{
+    CHECK_LEARNER(l, "ml_learner_set_meta_params");
+    ml_status st = check_count(l, "ml_learner_set_meta_params", values, count);
+    if (st != ML_OK)
+        return st;
+    for (size_t i = 0; i < count; i++)
+        if (!isfinite(values[i]))
+            return ml_error(l->err, ML_ERR_NUMERIC,
+                            "ml_learner_set_meta_params: value %zu is not finite", i);
+    memcpy(l->meta, values, count * sizeof(float));
+    return ML_OK;
+}
+
+/* Every task must fit the model; training tasks need a query set when the
+ * strategy measures one. */
+static ml_status check_tasks(ml_learner *l, const char *fn, size_t n,
+                             ml_task *const *tasks, int need_query)
+{
+    if (!tasks || n == 0)
+        return ml_error(l->err, ML_ERR_INVALID_ARG, "%s: no tasks", fn);
+    size_t in = ml_nn_input_size(l->model), out = ml_nn_output_size(l->model);
+    for (size_t i = 0; i < n; i++) {
+        const ml_task *t = tasks[i];
+        if (!t)
+            return ml_error(l->err, ML_ERR_INVALID_ARG, "%s: task %zu is NULL", fn, i);
+        if (t->in_size != in || t->out_size != out)
+            return ml_error(l->err, ML_ERR_SHAPE,
+                            "%s: task %zu has %zu inputs and %zu outputs, the model %zu and %zu",
+                            fn, i, t->in_size, t->out_size, in, out);
+        if (need_query && t->n[1] == 0)
+            return ml_error(l->err, ML_ERR_INVALID_ARG, "%s: task %zu has no query set",
+                            fn, i);
+    }
+    return ML_OK;
+}
+
+ml_status ml_learner_meta_gradient(ml_learner *l, size_t n_tasks, ml_task *const *tasks,
+                                   float *out, size_t count, double *out_loss)
+{
+    CHECK_LEARNER(l, "ml_learner_meta_gradient");
+    ml_status st = check_tasks(l, "ml_learner_meta_gradient", n_tasks, tasks,
+                               l->ops->needs_query);
+    if (st == ML_OK)
+        st = check_count(l, "ml_learner_meta_gradient", out, count);
+    if (st == ML_OK)
+        st = ml_meta_gradient_run(l, n_tasks, tasks, out, out_loss);
+    return st;
+}
+
+ml_status ml_learner_apply_gradient(ml_learner *l, const float *grad, size_t count)
+{
+    CHECK_LEARNER(l, "ml_learner_apply_gradient");
+    ml_status st = check_count(l, "ml_learner_apply_gradient", grad, count);
+    return st == ML_OK ? ml_meta_apply(l, grad) : st;
+}
+
+ml_status ml_learner_meta_step(ml_learner *l, size_t n_tasks, ml_task *const *tasks,
+                               double *out_loss)
+{
+    CHECK_LEARNER(l, "ml_learner_meta_step");
+    ml_status st = check_tasks(l, "ml_learner_meta_step", n_tasks, tasks,
+                               l->ops->needs_query);
+    if (st != ML_OK)
+        return st;
+    float *g = ml_malloc(l->n_meta * sizeof(float));
+    if (!g)
+        return ml_error(l->err, ML_ERR_NOMEM, "ml_learner_meta_step: out of memory");
+    st = ml_meta_gradient_run(l, n_tasks, tasks, g, out_loss);
+    if (st == ML_OK)
+        st = ml_meta_apply(l, g);
+    ml_free(g);
+    return st;
+}
+
+ml_status ml_learner_predict(ml_learner *l, const ml_task *task, int steps, size_t n,
+                             const float *inputs, float *out, size_t count,
+                             int *out_labels)
+{
+    CHECK_LEARNER(l, "ml_learner_predict");
+    ml_task *const one[1] = {(ml_task *)task};
+    ml_status st = check_tasks(l, "ml_learner_predict", 1, one, 0);
+    if (st != ML_OK)
+        return st;
+    if (!inputs || !out || n == 0 || n > (1u << 24))
+        return ml_error(l->err, ML_ERR_INVALID_ARG,
+                        "ml_learner_predict: NULL buffer or bad count %zu", n);
+    if (count != n * task->out_size)
+        return ml_error(l->err, ML_ERR_SHAPE,
+                        "ml_learner_predict: count %zu, need %zu", count,
+                        n * task->out_size);
+    if (out_labels && !task->ways)
+        return ml_error(l->err, ML_ERR_INVALID_ARG,
+                        "ml_learner_predict: labels asked of a regression task");
+    for (size_t i = 0; i < n * task->in_size; i++)
+        if (!isfinite(inputs[i]))
+            return ml_error(l->err, ML_ERR_NUMERIC,
+                            "ml_learner_predict: input %zu is not finite", i);
+    return ml_meta_predict(l, task, steps < 0 ? l->inner_steps : steps, n, inputs, out,
+                           out_labels);
+}
+
+ml_status ml_learner_evaluate(ml_learner *l, size_t n_tasks, ml_task *const *tasks,
+                              int steps, double *out_loss, double *out_accuracy,
+                              double *out_per_task)
+{
+    CHECK_LEARNER(l, "ml_learner_evaluate");
+    ml_status st = check_tasks(l, "ml_learner_evaluate", n_tasks, tasks, 1);
+    if (st != ML_OK)
+        return st;
+    return ml_meta_evaluate(l, n_tasks, tasks, steps < 0 ? l->inner_steps : steps,
+                            out_loss, out_accuracy, out_per_task);
+}

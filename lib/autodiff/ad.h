@@ -1,0 +1,219 @@
+/* The autodiff engine: a define-by-run tape of float32 tensors (up to 4-D)
+ * with reverse-mode gradients of any order.
+ *
+ * Ops append nodes to the tape as they run, so the tape is in topological
+ * order.  A node that depends on a leaf created with requires_grad is
+ * recorded (it remembers its inputs); any other node is a constant.
+ * ml_ad_grad() walks the tape backwards and builds each gradient out of the
+ * same ops: with create_graph the backward pass is itself recorded and can
+ * be differentiated again (exact second-order MAML); without it, recording
+ * is switched off and the same kernels compute plain values.
+ *
+ * Errors are sticky: an op that fails (shape mismatch, out of memory) sets
+ * the tape's status and returns NULL, every op given a NULL input returns
+ * NULL, so a computation is written straight through and checked once with
+ * ml_ad_tape_status().
+ *
+ * Memory: nodes and values live in the tape's arena, released together by
+ * ml_ad_tape_reset().  Leaves may borrow caller memory (parameters), which
+ * must stay alive and unchanged until the reset. */
+#ifndef ML_AUTODIFF_AD_H
+#define ML_AUTODIFF_AD_H
+
+#include "core/arena.h"
+#include "core/error.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define ML_AD_MAXDIM 4
+
+typedef enum ml_ad_op {
+    ML_AD_LEAF,
+    ML_AD_MATMUL,
+    ML_AD_ADD,
+    ML_AD_SUB,
+    ML_AD_MUL,
+    ML_AD_DIV,
+    ML_AD_SCALE,
+    ML_AD_NEG,
+    ML_AD_RELU,
+    ML_AD_TANH,
+    ML_AD_SIGMOID,
+    ML_AD_EXP,
+    ML_AD_LOG,
+    ML_AD_ABS,
+    ML_AD_SQUARE,
+    ML_AD_SQRT,
+    ML_AD_STEP,       /* x > 0 ? 1 : 0; constant (zero gradient) */
+    ML_AD_SIGN,       /* sign(x); constant (zero gradient) */
+    ML_AD_SUM_TO,     /* reduce by summing to a broadcast-compatible shape */
+    ML_AD_EXPAND,     /* broadcast to a larger shape */
+    ML_AD_RESHAPE,
+    ML_AD_CONCAT,
+    ML_AD_SLICE,
+    ML_AD_PAD,        /* place into zeros along an axis (slice's adjoint) */
+    ML_AD_SOFTMAX,
+    ML_AD_SOFTMAX_CE,
+    ML_AD_BCE_LOGITS,
+    ML_AD_MSE,
+    ML_AD_SQDIST,
+    ML_AD_OP_COUNT
+} ml_ad_op;
+
+/* Name of an op ("matmul", ...); a table checked against the enum length
+ * at compile time. */
+const char *ml_ad_op_name(int op);
+
+typedef struct ml_ad_node ml_ad_node;
+struct ml_ad_node {
+    float *val;                /* value, `size` floats, contiguous row-major */
+    size_t size;
+    int ndim;                  /* 1..ML_AD_MAXDIM */
+    int shape[ML_AD_MAXDIM];
+    int id;                    /* position on the tape; -1 for a constant */
+    uint8_t op;                /* ml_ad_op */
+    uint8_t nin;               /* inputs used (recorded nodes only) */
+    ml_ad_node *in[2];
+    union {                    /* per-op attributes */
+        float f;               /* SCALE: the factor */
+        int i[4];              /* MATMUL: ta, tb; SLICE/PAD/CONCAT: axis, start, len */
+    } attr;
+    const int *labels;         /* SOFTMAX_CE: class labels (in the arena) */
+};
+
+typedef struct ml_ad_tape {
+    ml_arena arena;
+    ml_ad_node **nodes;        /* recorded nodes by id (heap, kept across resets) */
+    int n, cap;
+    int recording;             /* record new nodes that depend on a gradient leaf */
+    ml_status status;          /* first error since the last reset */
+    char msg[ML_ERRMSG_MAX];
+} ml_ad_tape;
+
+void ml_ad_tape_init(ml_ad_tape *t);
+/* Drop every node and value; keeps the memory for the next computation. */
+void ml_ad_tape_reset(ml_ad_tape *t);
+void ml_ad_tape_release(ml_ad_tape *t);
+ml_status ml_ad_tape_status(const ml_ad_tape *t);
+/* Records an error on the tape (first one wins) and returns NULL. */
+ml_ad_node *ml_ad_fail(ml_ad_tape *t, ml_status st, const char *fmt, ...)
+    ML_PRINTF(3, 4);
+
+/* ---- leaves and constants ---- */
+
+/* A leaf over caller memory `data` (borrowed until the next reset).  With
+ * requires_grad it is recorded and gradients can be taken with respect to
+ * it. */
+ml_ad_node *ml_ad_leaf(ml_ad_tape *t, int ndim, const int *shape, float *data,
+                       int requires_grad);
+/* A new constant tensor in the arena, zero-filled. */
+ml_ad_node *ml_ad_zeros(ml_ad_tape *t, int ndim, const int *shape);
+/* A constant tensor in the arena filled with v. */
+ml_ad_node *ml_ad_fill(ml_ad_tape *t, int ndim, const int *shape, float v);
+/* A constant copy of n floats with the given shape. */
+ml_ad_node *ml_ad_const(ml_ad_tape *t, int ndim, const int *shape,
+                        const float *data);
+int ml_ad_requires_grad(const ml_ad_node *x);
+
+/* ---- linear algebra ---- */
+
+/* op(a) op(b) for 2-D a, b; ta/tb transpose the operand. */
+ml_ad_node *ml_ad_matmul(ml_ad_tape *t, ml_ad_node *a, ml_ad_node *b, int ta,
+                         int tb);
+
+/* ---- elementwise binary, b broadcast into a ----
+ * b's shape, aligned to the right of a's, has in each dim a's size or 1
+ * (a row vector bias [D] against [N, D], a column [N, 1], a scalar [1]).
+ * The result has a's shape. */
+ml_ad_node *ml_ad_add(ml_ad_tape *t, ml_ad_node *a, ml_ad_node *b);
+ml_ad_node *ml_ad_sub(ml_ad_tape *t, ml_ad_node *a, ml_ad_node *b);
+ml_ad_node *ml_ad_mul(ml_ad_tape *t, ml_ad_node *a, ml_ad_node *b);
+ml_ad_node *ml_ad_div(ml_ad_tape *t, ml_ad_node *a, ml_ad_node *b);
+
+/* ---- elementwise unary ---- */
+ml_ad_node *ml_ad_scale(ml_ad_tape *t, ml_ad_node *a, float s);
+ml_ad_node *ml_ad_neg(ml_ad_tape *t, ml_ad_node *a);
+ml_ad_node *ml_ad_relu(ml_ad_tape *t, ml_ad_node *a);
+ml_ad_node *ml_ad_tanh(ml_ad_tape *t, ml_ad_node *a);
+ml_ad_node *ml_ad_sigmoid(ml_ad_tape *t, ml_ad_node *a);
+ml_ad_node *ml_ad_exp(ml_ad_tape *t, ml_ad_node *a);
+ml_ad_node *ml_ad_log(ml_ad_tape *t, ml_ad_node *a);
+ml_ad_node *ml_ad_abs(ml_ad_tape *t, ml_ad_node *a);
+ml_ad_node *ml_ad_square(ml_ad_tape *t, ml_ad_node *a);
+ml_ad_node *ml_ad_sqrt(ml_ad_tape *t, ml_ad_node *a);
+ml_ad_node *ml_ad_step(ml_ad_tape *t, ml_ad_node *a);
+ml_ad_node *ml_ad_sign(ml_ad_tape *t, ml_ad_node *a);
+
+/* ---- reductions and broadcasts ---- */
+/* Sum of all elements, shape [1]. */
+ml_ad_node *ml_ad_sum(ml_ad_tape *t, ml_ad_node *a);
+ml_ad_node *ml_ad_mean(ml_ad_tape *t, ml_ad_node *a);
+/* Sum / mean along one axis; the axis is removed (a 1-D input gives [1]). */
+ml_ad_node *ml_ad_sum_axis(ml_ad_tape *t, ml_ad_node *a, int axis);
+ml_ad_node *ml_ad_mean_axis(ml_ad_tape *t, ml_ad_node *a, int axis);
+/* Sum a down to `shape`, which must broadcast into a's shape. */
+ml_ad_node *ml_ad_sum_to(ml_ad_tape *t, ml_ad_node *a, int ndim,
+                         const int *shape);
+/* Broadcast a up to `shape` (a's shape must broadcast into it). */
+ml_ad_node *ml_ad_expand(ml_ad_tape *t, ml_ad_node *a, int ndim,
+                         const int *shape);
+
+/* ---- shape ---- */
+/* Same values, new shape with the same number of elements (no copy). */
+ml_ad_node *ml_ad_reshape(ml_ad_tape *t, ml_ad_node *a, int ndim,
+                          const int *shape);
+/* a and b joined along `axis`; all other dims must agree. */
+ml_ad_node *ml_ad_concat(ml_ad_tape *t, ml_ad_node *a, ml_ad_node *b,
+                         int axis);
+/* Elements start..start+len-1 along `axis`. */
+ml_ad_node *ml_ad_slice(ml_ad_tape *t, ml_ad_node *a, int axis, int start,
+                        int len);
+/* a placed at offset `start` along `axis` of a zero tensor whose size along
+ * that axis is `total` (the adjoint of slice). */
+ml_ad_node *ml_ad_pad(ml_ad_tape *t, ml_ad_node *a, int axis, int start,
+                      int total);
+
+/* ---- losses and distances ---- */
+/* Softmax along the last axis, max-shifted. */
+ml_ad_node *ml_ad_softmax(ml_ad_tape *t, ml_ad_node *a);
+/* Mean over rows of -log softmax(logits)[label]; logits [N, C], labels
+ * (copied) in 0..C-1. */
+ml_ad_node *ml_ad_softmax_ce(ml_ad_tape *t, ml_ad_node *logits,
+                             const int *labels);
+/* Mean of max(z,0) - z*y + log(1 + exp(-|z|)): binary cross-entropy with
+ * logits z against targets y (same shape; y is treated as a constant). */
+ml_ad_node *ml_ad_bce_logits(ml_ad_tape *t, ml_ad_node *z, ml_ad_node *y);
+/* Mean of (p - y)^2 over all elements (same shapes). */
+ml_ad_node *ml_ad_mse(ml_ad_tape *t, ml_ad_node *p, ml_ad_node *y);
+/* D[i, j] = ||a_i - b_j||^2 for rows of a [N, D] and b [M, D]: [N, M]. */
+ml_ad_node *ml_ad_sqdist(ml_ad_tape *t, ml_ad_node *a, ml_ad_node *b);
+
+/* ---- gradients ----
+ * Gradients of sum_k <seeds[k], outs[k]> with respect to ins[0..nin-1],
+ * written to grads[0..nin-1] (a zero tensor for an input the outputs do
+ * not depend on).  seeds may be NULL, or hold NULL entries, for scalar
+ * outputs (seed 1).  With create_graph the gradients are recorded nodes
+ * that can be differentiated again; otherwise they are constants.
+ * Returns the tape status. */
+ml_status ml_ad_grad(ml_ad_tape *t, int nout, ml_ad_node *const *outs,
+                     ml_ad_node *const *seeds, int nin,
+                     ml_ad_node *const *ins, ml_ad_node **grads,
+                     int create_graph);
+
+/* ---- for op implementations ---- */
+/* A new node with the given shape and op, its value allocated (not
+ * initialised); recorded with inputs a, b when recording is on and one of
+ * them requires grad. */
+ml_ad_node *ml_ad_node_new(ml_ad_tape *t, int op, int ndim, const int *shape,
+                           ml_ad_node *a, ml_ad_node *b);
+int ml_ad_same_shape(const ml_ad_node *a, const ml_ad_node *b);
+
+/* A backward rule: given the node y and the gradient gy of the output with
+ * respect to y, writes the gradient contributions for y's inputs into
+ * gin[0..nin-1] (NULL for an input whose need[i] is 0). */
+typedef void (*ml_ad_backward_fn)(ml_ad_tape *t, ml_ad_node *y,
+                                  ml_ad_node *gy, const int *need,
+                                  ml_ad_node **gin);
+
+#endif

@@ -1,0 +1,24 @@
+/* Shared between the op files: backward rules and broadcast helpers. */
+#ifndef ML_AUTODIFF_OPS_INTERNAL_H
+#define ML_AUTODIFF_OPS_INTERNAL_H
+
+#include "ad.h"
+
+void ml_ad_matmul_backward(ml_ad_tape *, ml_ad_node *, ml_ad_node *, const int *, ml_ad_node **);
+void ml_ad_binary_backward(ml_ad_tape *, ml_ad_node *, ml_ad_node *, const int *, ml_ad_node **);
+void ml_ad_unary_backward(ml_ad_tape *, ml_ad_node *, ml_ad_node *, const int *, ml_ad_node **);
+void ml_ad_reduce_backward(ml_ad_tape *, ml_ad_node *, ml_ad_node *, const int *, ml_ad_node **);
+void ml_ad_shape_backward(ml_ad_tape *, ml_ad_node *, ml_ad_node *, const int *, ml_ad_node **);
+void ml_ad_loss_backward(ml_ad_tape *, ml_ad_node *, ml_ad_node *, const int *, ml_ad_node **);
+void ml_ad_distance_backward(ml_ad_tape *, ml_ad_node *, ml_ad_node *, const int *, ml_ad_node **);
+
+/* Strides of b (in elements) over a's 4-D index space, right-aligned, 0
+ * along broadcast dims; a's shape padded on the left to 4 dims in dims.
+ * Returns 0 if b does not broadcast into a. */
+int ml_ad_broadcast_strides(int andim, const int *ashape, int bndim,
+                            const int *bshape, int dims[4], size_t bstride[4]);
+
+/* Either of the shapes' string form for messages ("[2, 3]"). */
+const char *ml_ad_shape_str(const ml_ad_node *x, char *buf, size_t n);
+
+#endif

@@ -1,0 +1,49 @@
+/* Matrix product with optional transposes, through ml_sgemm. */
+#include "ops_internal.h"
+
+#include "core/blas.h"
+
+ml_ad_node *ml_ad_matmul(ml_ad_tape *t, ml_ad_node *a, ml_ad_node *b, int ta,
+                         int tb)
+{
+    if (!a || !b)
+        return NULL;
+    if (a->ndim != 2 || b->ndim != 2)
+        return ml_ad_fail(t, ML_ERR_SHAPE, "matmul: operands must be 2-D");
+    int m = ta ? a->shape[1] : a->shape[0];
+    int k = ta ? a->shape[0] : a->shape[1];
+    int kb = tb ? b->shape[1] : b->shape[0];
+    int n = tb ? b->shape[0] : b->shape[1];
+    if (k != kb)
+        return ml_ad_fail(t, ML_ERR_SHAPE, "matmul: inner sizes %d and %d differ",
+                          k, kb);
+    int shape[2] = {m, n};
+    ml_ad_node *y = ml_ad_node_new(t, ML_AD_MATMUL, 2, shape, a, b);
+    if (!y)
+        return NULL;
+    y->attr.i[0] = ta != 0;
+    y->attr.i[1] = tb != 0;
+    ml_sgemm(ta, tb, m, n, k, 1.0f, a->val, a->shape[1], b->val, b->shape[1],
+             0.0f, y->val, n);
+    return y;
+}
+
+void ml_ad_matmul_backward(ml_ad_tape *t, ml_ad_node *y, ml_ad_node *g,
+                           const int *need, ml_ad_node **gin)
+{
+    ml_ad_node *a = y->in[0], *b = y->in[1];
+    int ta = y->attr.i[0], tb = y->attr.i[1];
+    if (!ta && !tb) {        /* Y = A B */
+        if (need[0]) gin[0] = ml_ad_matmul(t, g, b, 0, 1);  /* dA = G B^T */
+        if (need[1]) gin[1] = ml_ad_matmul(t, a, g, 1, 0);  /* dB = A^T G */
+    } else if (ta && !tb) {  /* Y = A^T B */
+        if (need[0]) gin[0] = ml_ad_matmul(t, b, g, 0, 1);  /* dA = B G^T */
+        if (need[1]) gin[1] = ml_ad_matmul(t, a, g, 0, 0);  /* dB = A G */
+    } else if (!ta && tb) {  /* Y = A B^T */
+        if (need[0]) gin[0] = ml_ad_matmul(t, g, b, 0, 0);  /* dA = G B */
+        if (need[1]) gin[1] = ml_ad_matmul(t, g, a, 1, 0);  /* dB = G^T A */
+    } else {                 /* Y = A^T B^T */
+        if (need[0]) gin[0] = ml_ad_matmul(t, b, g, 1, 1);  /* dA = B^T G^T */
+        if (need[1]) gin[1] = ml_ad_matmul(t, g, a, 1, 1);  /* dB = G^T A^T */
+    }
+}

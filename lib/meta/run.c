@@ -1,0 +1,235 @@
+/* Running a learner over tasks: meta-gradients, updates, evaluation and
+ * prediction.  Tasks run on the worker pool; results are written per task
+ * and combined in task order, so they do not depend on the thread count. */
+#include "meta/learner.h"
+
+#include "core/alloc.h"
+
+#include <math.h>
+#include <string.h>
+
+typedef struct run_ctx {
+    ml_learner *l;
+    ml_task *const *tasks;
+    int steps;            /* evaluation: inner steps */
+    ml_status *status;    /* per task */
+    char (*msg)[ML_ERRMSG_MAX];
+} run_ctx;
+
+static ml_status ensure_task_buffers(ml_learner *l, size_t n_tasks)
+{
+    if (n_tasks <= l->task_cap)
+        return ML_OK;
+    float *g = ml_malloc(n_tasks * l->n_meta * sizeof(float));
+    double *v = ml_malloc(n_tasks * 2 * sizeof(double));
+    if (!g || !v) {
+        ml_free(g);
+        ml_free(v);
+        return ml_error(l->err, ML_ERR_NOMEM, "learner: out of memory for %zu tasks",
+                        n_tasks);
+    }
+    ml_free(l->task_grads);
+    ml_free(l->task_vals);
+    l->task_grads = g;
+    l->task_vals = v;
+    l->task_cap = n_tasks;
+    return ML_OK;
+}
+
+static void note(run_ctx *c, size_t i, ml_status st)
+{
+    c->status[i] = st;
+    if (st != ML_OK)
+        memcpy(c->msg[i], ml_last_error(), ML_ERRMSG_MAX);
+}
+
+static void gradient_item(void *ctx, size_t i, int worker)
+{
+    run_ctx *c = ctx;
+    ml_learner *l = c->l;
+    note(c, i, l->ops->task_gradient(l, &l->workers[worker], c->tasks[i],
+                                     l->task_grads + i * l->n_meta,
+                                     &l->task_vals[2 * i]));
+}
+
+/* Per-task work with status and message slots; the first failure in task
+ * order is reported. */
+static ml_status run_tasks(ml_learner *l, size_t n, ml_task *const *tasks, int steps,
+                           ml_pool_fn fn)
+{
+    ml_status *status = ml_malloc(n * sizeof *status);
+    char (*msg)[ML_ERRMSG_MAX] = ml_malloc(n * sizeof *msg);
+    if (!status || !msg) {
+        ml_free(status);
+        ml_free(msg);
+        return ml_error(l->err, ML_ERR_NOMEM, "learner: out of memory");
+    }
+    run_ctx c = {l, tasks, steps, status, msg};
+    ml_pool_run(l->pool, n, fn, &c);
+    ml_status st = ML_OK;
+    for (size_t i = 0; i < n && st == ML_OK; i++)
+        if (status[i] != ML_OK)
+            st = ml_error(l->err, status[i], "task %zu: %s", i, msg[i]);
+    ml_free(status);
+    ml_free(msg);
+    return st;
+}
+
+ml_status ml_meta_gradient_run(ml_learner *l, size_t n, ml_task *const *tasks,
+                               float *out, double *loss)
+{
+    ml_status st = ensure_task_buffers(l, n);
+    if (st == ML_OK)
+        st = run_tasks(l, n, tasks, 0, gradient_item);
+    if (st != ML_OK)
+        return st;
+    /* Mean over tasks, summed in task order. */
+    const float inv = 1.0f / (float)n;
+    memcpy(out, l->task_grads, l->n_meta * sizeof(float));
+    for (size_t i = 1; i < n; i++) {
+        const float *g = l->task_grads + i * l->n_meta;
+        for (size_t j = 0; j < l->n_meta; j++)
+            out[j] += g[j];
+    }
+    double total = 0.0;
+    for (size_t i = 0; i < n; i++)
+        total += l->task_vals[2 * i];
+    for (size_t j = 0; j < l->n_meta; j++) {
+        out[j] *= inv;
+        if (!isfinite(out[j]))
+            return ml_error(l->err, ML_ERR_NUMERIC,
+                            "meta-gradient element %zu is not finite", j);
+    }
+    if (!isfinite(total))
+        return ml_error(l->err, ML_ERR_NUMERIC, "the meta-loss is not finite");
+    if (loss)
+        *loss = total / (double)n;
+    return ML_OK;
+}
+
+ml_status ml_meta_apply(ml_learner *l, const float *grad)
+{
+    for (size_t j = 0; j < l->n_meta; j++)
+        if (!isfinite(grad[j]))
+            return ml_error(l->err, ML_ERR_NUMERIC, "gradient element %zu is not finite", j);
+    if (l->strategy == ML_STRATEGY_REPTILE) {
+        /* theta <- theta - eps_t (theta - mean phi), eps annealed linearly */
+        double frac = l->rep_anneal ? (double)l->iteration / (double)l->rep_anneal : 0.0;
+        if (frac > 1.0)
+            frac = 1.0;
+        float eps = (float)(l->rep_eps + (l->rep_eps_final - l->rep_eps) * frac);
+        for (size_t j = 0; j < l->n_meta; j++)
+            l->meta[j] -= eps * grad[j];
+    } else {
+        ml_status st = ml_opt_step(&l->opt, l->n_meta, l->meta, grad);
+        if (st != ML_OK)
+            return ml_error(l->err, st, "%s", l->opt.err);
+    }
+    l->iteration++;
+    return ML_OK;
+}
+
+/* Query loss and accuracy of the adapted parameters w->phi. */
+static ml_status query_measure(ml_learner *l, ml_worker *w, const ml_task *task,
+                               double *loss, double *acc)
+{
+    ml_ad_tape *t = &w->tape;
+    const ml_model *m = l->model;
+    ml_ad_tape_reset(t);
+    ml_ad_node **p = ml_arena_alloc(&t->arena, m->ntensors * sizeof *p);
+    if (!p)
+        return ml_error(NULL, ML_ERR_NOMEM, "evaluate: out of memory");
+    ml_nn_param_leaves(t, m, w->phi, 0, p);
+    int xs[2] = {(int)task->n[1], (int)task->in_size};
+    ml_ad_node *out = ml_nn_forward(t, m, p, ml_ad_leaf(t, 2, xs, task->x[1], 0));
+    ml_ad_node *L;
+    if (task->ways) {
+        L = ml_ad_softmax_ce(t, out, task->labels[1]);
+    } else {
+        int ys[2] = {(int)task->n[1], (int)task->out_size};
+        L = ml_ad_mse(t, out, ml_ad_leaf(t, 2, ys, task->y[1], 0));
+    }
+    if (t->status != ML_OK)
+        return ml_error(NULL, t->status, "%s", t->msg);
+    *loss = L->val[0];
+    *acc = NAN;
+    if (task->ways) {
+        size_t right = 0, c = task->ways;
+        for (size_t i = 0; i < task->n[1]; i++) {
+            const float *row = out->val + i * c;
+            size_t best = 0;
+            for (size_t j = 1; j < c; j++)
+                if (row[j] > row[best])
+                    best = j;
+            right += (int)best == task->labels[1][i];
+        }
+        *acc = (double)right / (double)task->n[1];
+    }
+    return ML_OK;
+}
+
+static void evaluate_item(void *ctx, size_t i, int worker)
+{
+    run_ctx *c = ctx;
+    ml_learner *l = c->l;
+    ml_worker *w = &l->workers[worker];
+    ml_status st = ml_meta_adapt_plain(l, w, c->tasks[i], c->steps, NULL);
+    if (st == ML_OK)
+        st = query_measure(l, w, c->tasks[i], &l->task_vals[2 * i],
+                           &l->task_vals[2 * i + 1]);
+    note(c, i, st);
+}
+
+ml_status ml_meta_evaluate(ml_learner *l, size_t n, ml_task *const *tasks, int steps,
+                           double *loss, double *acc, double *per_task)
+{
+    ml_status st = ensure_task_buffers(l, n);
+    if (st == ML_OK)
+        st = run_tasks(l, n, tasks, steps, evaluate_item);
+    if (st != ML_OK)
+        return st;
+    double sl = 0.0, sa = 0.0;
+    for (size_t i = 0; i < n; i++) {
+        sl += l->task_vals[2 * i];
+        sa += l->task_vals[2 * i + 1];
+        if (per_task)
+            per_task[i] = l->task_vals[2 * i];
+    }
+    if (loss)
+        *loss = sl / (double)n;
+    if (acc)
+        *acc = sa / (double)n;
+    return ML_OK;
+}
+
+ml_status ml_meta_predict(ml_learner *l, const ml_task *task, int steps, size_t n,
+                          const float *inputs, float *out, int *labels)
+{
+    ml_worker *w = &l->workers[0];
+    ml_status st = ml_meta_adapt_plain(l, w, task, steps, NULL);
+    if (st != ML_OK)
+        return ml_error(l->err, st, "%s", ml_last_error());
+    ml_ad_tape *t = &w->tape;
+    const ml_model *m = l->model;
+    ml_ad_tape_reset(t);
+    ml_ad_node **p = ml_arena_alloc(&t->arena, m->ntensors * sizeof *p);
+    if (!p)
+        return ml_error(l->err, ML_ERR_NOMEM, "predict: out of memory");
+    ml_nn_param_leaves(t, m, w->phi, 0, p);
+    int xs[2] = {(int)n, (int)task->in_size};
+    ml_ad_node *y = ml_nn_forward(t, m, p, ml_ad_leaf(t, 2, xs, (float *)inputs, 0));
+    if (t->status != ML_OK)
+        return ml_error(l->err, t->status, "%s", t->msg);
+    memcpy(out, y->val, y->size * sizeof(float));
+    for (size_t i = 0; labels && i < n; i++) {
+        size_t c = task->out_size, best = 0;
+        for (size_t j = 1; j < c; j++)
+            if (y->val[i * c + j] > y->val[i * c + best])
+                best = j;
+        labels[i] = (int)best;
+    }
+    for (size_t i = 0; i < y->size; i++)
+        if (!isfinite(out[i]))
+            return ml_error(l->err, ML_ERR_NUMERIC, "prediction %zu is not finite", i);
+    return ML_OK;
+}

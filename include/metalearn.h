@@ -161,6 +161,7 @@ ML_API ml_status ml_model_add_dense(ml_model *model, size_t units);
 
 /**
  * @brief Appends an elementwise activation layer.
+ * @param model The model to extend.
  * @param kind ::ML_LAYER_RELU, ::ML_LAYER_TANH or ::ML_LAYER_SIGMOID.
  * @return ::ML_OK; ::ML_ERR_INVALID_ARG for another kind; ::ML_ERR_NOMEM.
  */
@@ -172,6 +173,10 @@ ML_API ml_status ml_model_add_activation(ml_model *model, ml_layer_kind kind);
  *
  * ml_model_create_mlp(&m, 1, 3, (size_t[]){40, 40, 1}, ML_LAYER_RELU) is
  * the 1-40-40-1 ReLU network of the MAML sine experiments.
+ * @param n_in Inputs per example.
+ * @param n_layers Number of dense layers (at least 1).
+ * @param sizes `n_layers` output sizes (copied).
+ * @param act ::ML_LAYER_RELU, ::ML_LAYER_TANH or ::ML_LAYER_SIGMOID.
  * @param out Receives the model; the caller owns it.
  * @return As ml_model_create() and ml_model_add_dense().
  */
@@ -199,6 +204,8 @@ ML_API size_t ml_model_num_params(const ml_model *model);
 
 /**
  * @brief A one-line description, e.g. "in 1 | dense 40 | relu | dense 1".
+ * @param model The model.
+ * @param cap Size of `buf` in bytes.
  * @param buf Caller buffer of `cap` bytes, always NUL-terminated when cap > 0;
  *        may be NULL with cap 0 to query the length.
  * @param out_len Receives the full length without the NUL (may be NULL).
@@ -227,6 +234,14 @@ typedef enum ml_set {
  * Inputs are row-major, `input_size` floats per example; targets
  * `output_size` floats per example.  The query set may be empty
  * (n_query 0, x_query and y_query NULL) for a task used only to adapt.
+ * @param input_size Floats per input example (at least 1).
+ * @param output_size Floats per target (at least 1).
+ * @param n_support Support examples (at least 1).
+ * @param x_support `n_support * input_size` floats.
+ * @param y_support `n_support * output_size` floats.
+ * @param n_query Query examples (may be 0).
+ * @param x_query `n_query * input_size` floats, or NULL when n_query is 0.
+ * @param y_query `n_query * output_size` floats, or NULL when n_query is 0.
  * @param out Receives the task; the caller owns it (ml_task_free()).
  * @return ::ML_OK; ::ML_ERR_INVALID_ARG (NULL out, a NULL array with a
  *         non-zero count, zero sizes, n_support 0); ::ML_ERR_NUMERIC for a
@@ -270,6 +285,9 @@ ML_API size_t ml_task_num_ways(const ml_task *task);
 
 /**
  * @brief Copies the inputs of one half into `out` (size * input_size floats).
+ * @param task The task.
+ * @param set ::ML_SUPPORT or ::ML_QUERY.
+ * @param out Caller buffer.
  * @param count Capacity of `out` in floats.
  * @return ::ML_OK; ::ML_ERR_INVALID_ARG for NULL pointers or a bad set;
  *         ::ML_ERR_SHAPE if `count` is not exactly the number of floats.
@@ -333,6 +351,7 @@ ML_API ml_status ml_sampler_reseed(ml_sampler *sampler, uint64_t seed);
 
 /**
  * @brief Draws a new task.
+ * @param sampler The sampler; its random stream advances.
  * @param out Receives the task; the caller owns it (ml_task_free()).
  * @return ::ML_OK; ::ML_ERR_INVALID_ARG; ::ML_ERR_NOMEM.
  */
@@ -369,6 +388,7 @@ typedef enum ml_optimizer_param {
 
 /**
  * @brief Creates an optimiser of the given kind with default hyperparameters.
+ * @param kind An ::ml_optimizer_kind.
  * @param out Receives it; the caller owns it (ml_optimizer_free()).
  * @return ::ML_OK; ::ML_ERR_INVALID_ARG for an unknown kind; ::ML_ERR_NOMEM.
  */
@@ -445,6 +465,8 @@ typedef enum ml_learner_param {
  * [-1/sqrt(n), 1/sqrt(n)] from a generator seeded with `seed`, which the
  * learner keeps for everything random it does later.  The outer
  * optimiser is Adam with learning rate 0.001 until ml_learner_set_optimizer().
+ * @param strategy An ::ml_strategy.
+ * @param seed Seed of the learner's random number generator.
  * @param out Receives the learner; the caller owns it (ml_learner_free()).
  * @param model Copied; the caller keeps ownership of `model`.
  * @return ::ML_OK; ::ML_ERR_INVALID_ARG (NULL pointers, unknown strategy, a
@@ -515,6 +537,8 @@ ML_API ml_status ml_learner_set_meta_params(ml_learner *learner, const float *va
  * ml_learner_apply_gradient().  Tasks run on the learner's worker threads;
  * per-task gradients are summed in task order, so the result is the same
  * bit for bit whatever ::ML_LEARNER_THREADS is.
+ * @param learner The learner; its meta-parameters and optimiser state change.
+ * @param n_tasks Number of tasks (the meta-batch size).
  * @param tasks `n_tasks` tasks, borrowed for the call.
  * @param out_loss Receives the mean meta-loss (the query loss after
  *        adaptation; for Reptile the support loss of the last inner step;
@@ -532,6 +556,11 @@ ML_API ml_status ml_learner_meta_step(ml_learner *learner, size_t n_tasks,
  * @brief The meta-gradient of a meta-batch as a flat vector, without
  * applying it: the mean over the tasks of each task's meta-gradient
  * (for Reptile, the mean of theta - phi_T).
+ * @param learner The learner (its meta-parameters are not changed).
+ * @param n_tasks Number of tasks.
+ * @param tasks `n_tasks` tasks, borrowed for the call.
+ * @param count Capacity of `out` in floats.
+ * @param out_loss Receives the mean meta-loss; may be NULL.
  * @param out `count` floats (ml_learner_num_meta_params()).
  * @return As ml_learner_meta_step(), and ::ML_ERR_SHAPE for a wrong count.
  */
@@ -555,6 +584,11 @@ ML_API ml_status ml_learner_apply_gradient(ml_learner *learner, const float *gra
  * The learner's meta-parameters are not changed.  Gradient-based
  * strategies take `steps` inner steps (a negative value means
  * ::ML_LEARNER_INNER_STEPS; 0 predicts with the meta-parameters as they are).
+ * @param learner The learner.
+ * @param task Its support set is adapted on (borrowed for the call).
+ * @param steps Inner steps; negative for ::ML_LEARNER_INNER_STEPS.
+ * @param n Number of inputs.
+ * @param count Capacity of `out` in floats.
  * @param inputs `n` examples of the task's input size (caller memory, read only).
  * @param out `count` floats: n * output size (regression outputs, or class
  *        scores for classification).
@@ -567,6 +601,10 @@ ML_API ml_status ml_learner_predict(ml_learner *learner, const ml_task *task, in
 
 /**
  * @brief Adapts to each task's support set and measures its query set.
+ * @param learner The learner (not changed).
+ * @param n_tasks Number of tasks.
+ * @param tasks `n_tasks` tasks with query sets, borrowed for the call.
+ * @param steps Inner steps; negative for ::ML_LEARNER_INNER_STEPS.
  * @param out_loss Receives the mean query loss over the tasks (MSE or
  *        cross-entropy); may be NULL.
  * @param out_accuracy Receives the mean query accuracy for classification
@@ -592,6 +630,8 @@ ML_API ml_status ml_learner_save(const ml_learner *learner, const char *path);
 
 /**
  * @brief Serialises the learner into a caller buffer.
+ * @param learner The learner.
+ * @param cap Size of `buf` in bytes.
  * @param buf `cap` bytes; may be NULL with cap 0 to ask for the size.
  * @param out_size Receives the number of bytes the learner needs.
  * @return ::ML_OK; ::ML_ERR_RANGE if cap is too small (out_size says how
@@ -602,6 +642,7 @@ ML_API ml_status ml_learner_save_buffer(const ml_learner *learner, void *buf,
 
 /**
  * @brief Loads a learner saved by ml_learner_save().
+ * @param path File written by ml_learner_save().
  * @param out Receives the learner; the caller owns it.
  * @return ::ML_OK; ::ML_ERR_IO (cannot read); ::ML_ERR_FORMAT (not a
  *         libmetalearn file, or not a learner); ::ML_ERR_VERSION (a newer

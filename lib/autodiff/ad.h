@@ -27,6 +27,7 @@
 #include <stdint.h>
 
 #define ML_AD_MAXDIM 4
+#define ML_AD_MAXIN 3
 
 typedef enum ml_ad_op {
     ML_AD_LEAF,
@@ -58,6 +59,9 @@ typedef enum ml_ad_op {
     ML_AD_BCE_LOGITS,
     ML_AD_MSE,
     ML_AD_SQDIST,
+    ML_AD_LINEAR,     /* x W + b in one GEMM */
+    ML_AD_MASK,       /* g where a > 0, else 0: relu's backward */
+    ML_AD_AXPY,       /* a + s b */
     ML_AD_OP_COUNT
 } ml_ad_op;
 
@@ -74,9 +78,9 @@ struct ml_ad_node {
     int id;                    /* position on the tape; -1 for a constant */
     uint8_t op;                /* ml_ad_op */
     uint8_t nin;               /* inputs used (recorded nodes only) */
-    ml_ad_node *in[2];
+    ml_ad_node *in[ML_AD_MAXIN];
     union {                    /* per-op attributes */
-        float f;               /* SCALE: the factor */
+        float f;               /* SCALE, AXPY: the factor */
         int i[4];              /* MATMUL: ta, tb; SLICE/PAD/CONCAT: axis, start, len */
     } attr;
     const int *labels;         /* SOFTMAX_CE: class labels (in the arena) */
@@ -122,6 +126,10 @@ int ml_ad_requires_grad(const ml_ad_node *x);
 ml_ad_node *ml_ad_matmul(ml_ad_tape *t, ml_ad_node *a, ml_ad_node *b, int ta,
                          int tb);
 
+/* x [N, K] W [K, M] + b [M]: a dense layer in one op. */
+ml_ad_node *ml_ad_linear(ml_ad_tape *t, ml_ad_node *x, ml_ad_node *w,
+                         ml_ad_node *b);
+
 /* ---- elementwise binary, b broadcast into a ----
  * b's shape, aligned to the right of a's, has in each dim a's size or 1
  * (a row vector bias [D] against [N, D], a column [N, 1], a scalar [1]).
@@ -143,6 +151,11 @@ ml_ad_node *ml_ad_abs(ml_ad_tape *t, ml_ad_node *a);
 ml_ad_node *ml_ad_square(ml_ad_tape *t, ml_ad_node *a);
 ml_ad_node *ml_ad_sqrt(ml_ad_tape *t, ml_ad_node *a);
 ml_ad_node *ml_ad_step(ml_ad_tape *t, ml_ad_node *a);
+/* g where a > 0, else 0 (same shapes): relu's backward as one op.  Its
+ * gradient flows to g only (the mask is piecewise constant in a). */
+ml_ad_node *ml_ad_mask(ml_ad_tape *t, ml_ad_node *g, ml_ad_node *a);
+/* a + s b (same shapes): a gradient step as one op. */
+ml_ad_node *ml_ad_axpy(ml_ad_tape *t, ml_ad_node *a, float s, ml_ad_node *b);
 ml_ad_node *ml_ad_sign(ml_ad_tape *t, ml_ad_node *a);
 
 /* ---- reductions and broadcasts ---- */
@@ -207,6 +220,9 @@ ml_status ml_ad_grad(ml_ad_tape *t, int nout, ml_ad_node *const *outs,
  * them requires grad. */
 ml_ad_node *ml_ad_node_new(ml_ad_tape *t, int op, int ndim, const int *shape,
                            ml_ad_node *a, ml_ad_node *b);
+/* The same with a third input. */
+ml_ad_node *ml_ad_node_new3(ml_ad_tape *t, int op, int ndim, const int *shape,
+                            ml_ad_node *a, ml_ad_node *b, ml_ad_node *c);
 int ml_ad_same_shape(const ml_ad_node *a, const ml_ad_node *b);
 
 /* A backward rule: given the node y and the gradient gy of the output with

@@ -38,8 +38,8 @@ static inline float apply(bin_kind k, float x, float y)
 }
 
 /* out[i] = a[i] (op) b[i] over n elements; b_step 0 repeats one value. */
-static void run(bin_kind k, float *restrict out, const float *a,
-                const float *b, size_t n, size_t b_step)
+static void run(bin_kind k, float *restrict out, const float *restrict a,
+                const float *restrict b, size_t n, size_t b_step)
 {
     if (b_step == 0) {
         float y = b[0];
@@ -117,6 +117,24 @@ ml_ad_node *ml_ad_div(ml_ad_tape *t, ml_ad_node *a, ml_ad_node *b)
     return binary(t, ML_AD_DIV, BIN_DIV, a, b);
 }
 
+ml_ad_node *ml_ad_axpy(ml_ad_tape *t, ml_ad_node *a, float s, ml_ad_node *b)
+{
+    if (!a || !b)
+        return NULL;
+    if (a->size != b->size)
+        return ml_ad_fail(t, ML_ERR_SHAPE, "axpy: %zu and %zu elements", a->size,
+                          b->size);
+    ml_ad_node *y = ml_ad_node_new(t, ML_AD_AXPY, a->ndim, a->shape, a, b);
+    if (!y)
+        return NULL;
+    y->attr.f = s;
+    float *restrict o = y->val;
+    const float *restrict av = a->val, *restrict bv = b->val;
+    for (size_t i = 0; i < y->size; i++)
+        o[i] = av[i] + s * bv[i];
+    return y;
+}
+
 /* Reduce a gradient of a's shape to b's shape (identity when equal). */
 static ml_ad_node *to_b(ml_ad_tape *t, ml_ad_node *g, const ml_ad_node *b)
 {
@@ -130,6 +148,12 @@ void ml_ad_binary_backward(ml_ad_tape *t, ml_ad_node *y, ml_ad_node *gy,
 {
     ml_ad_node *a = y->in[0], *b = y->in[1];
     switch (y->op) {
+    case ML_AD_AXPY:
+        /* dL/da = G, dL/db = s G */
+        if (need[0]) gin[0] = gy;
+        if (need[1])
+            gin[1] = ml_ad_reshape(t, ml_ad_scale(t, gy, y->attr.f), b->ndim, b->shape);
+        break;
     case ML_AD_ADD:
         /* dL/da = G, dL/db = sum_to_b(G) */
         if (need[0]) gin[0] = gy;

@@ -3,6 +3,8 @@
 
 #include "core/blas.h"
 
+#include <string.h>
+
 ml_ad_node *ml_ad_matmul(ml_ad_tape *t, ml_ad_node *a, ml_ad_node *b, int ta,
                          int tb)
 {
@@ -28,10 +30,40 @@ ml_ad_node *ml_ad_matmul(ml_ad_tape *t, ml_ad_node *a, ml_ad_node *b, int ta,
     return y;
 }
 
+ml_ad_node *ml_ad_linear(ml_ad_tape *t, ml_ad_node *x, ml_ad_node *w,
+                         ml_ad_node *b)
+{
+    if (!x || !w || !b)
+        return NULL;
+    if (x->ndim != 2 || w->ndim != 2 || x->shape[1] != w->shape[0] ||
+        b->size != (size_t)w->shape[1])
+        return ml_ad_fail(t, ML_ERR_SHAPE, "linear: need x [N, K], W [K, M], b [M]");
+    int n = x->shape[0], k = x->shape[1], m = w->shape[1];
+    int shape[2] = {n, m};
+    ml_ad_node *y = ml_ad_node_new3(t, ML_AD_LINEAR, 2, shape, x, w, b);
+    if (!y)
+        return NULL;
+    /* Rows start as b; the GEMM adds x W on top (beta = 1). */
+    for (int i = 0; i < n; i++)
+        memcpy(y->val + (size_t)i * (size_t)m, b->val, (size_t)m * sizeof(float));
+    ml_sgemm(0, 0, n, m, k, 1.0f, x->val, k, w->val, m, 1.0f, y->val, m);
+    return y;
+}
+
 void ml_ad_matmul_backward(ml_ad_tape *t, ml_ad_node *y, ml_ad_node *g,
                            const int *need, ml_ad_node **gin)
 {
     ml_ad_node *a = y->in[0], *b = y->in[1];
+    if (y->op == ML_AD_LINEAR) { /* Y = X W + b */
+        ml_ad_node *bias = y->in[2];
+        if (need[0]) gin[0] = ml_ad_matmul(t, g, b, 0, 1);  /* dX = G W^T */
+        if (need[1]) gin[1] = ml_ad_matmul(t, a, g, 1, 0);  /* dW = X^T G */
+        if (need[2]) { /* db = sum over rows of G, in b's own shape */
+            int m = y->shape[1];
+            gin[2] = ml_ad_reshape(t, ml_ad_sum_to(t, g, 1, &m), bias->ndim, bias->shape);
+        }
+        return;
+    }
     int ta = y->attr.i[0], tb = y->attr.i[1];
     if (!ta && !tb) {        /* Y = A B */
         if (need[0]) gin[0] = ml_ad_matmul(t, g, b, 0, 1);  /* dA = G B^T */

@@ -128,10 +128,35 @@ ml_ad_node *ml_ad_sign(ml_ad_tape *t, ml_ad_node *a)
     return y;
 }
 
+ml_ad_node *ml_ad_mask(ml_ad_tape *t, ml_ad_node *g, ml_ad_node *a)
+{
+    if (!g || !a)
+        return NULL;
+    if (g->size != a->size)
+        return ml_ad_fail(t, ML_ERR_SHAPE, "mask: %zu values, %zu in the mask",
+                          g->size, a->size);
+    ml_ad_node *y = ml_ad_node_new(t, ML_AD_MASK, g->ndim, g->shape, g, a);
+    if (!y)
+        return NULL;
+    float *restrict o = y->val;
+    const float *restrict gv = g->val, *restrict av = a->val;
+    for (size_t i = 0; i < y->size; i++) {
+        float gi = gv[i]; /* loaded unconditionally so the loop vectorises */
+        o[i] = av[i] > 0.0f ? gi : 0.0f;
+    }
+    return y;
+}
+
 void ml_ad_unary_backward(ml_ad_tape *t, ml_ad_node *y, ml_ad_node *gy,
                           const int *need, ml_ad_node **gin)
 {
     ml_ad_node *a = y->in[0];
+    if (y->op == ML_AD_MASK) {
+        /* dg = G [a > 0]; nothing flows to a (piecewise constant) */
+        if (need[0])
+            gin[0] = ml_ad_mask(t, gy, y->in[1]);
+        return;
+    }
     if (!need[0])
         return;
     ml_ad_node *g = NULL;
@@ -143,7 +168,7 @@ void ml_ad_unary_backward(ml_ad_tape *t, ml_ad_node *y, ml_ad_node *gy,
         g = ml_ad_neg(t, gy);
         break;
     case ML_AD_RELU: /* da = G [a > 0] */
-        g = ml_ad_mul(t, gy, ml_ad_step(t, a));
+        g = ml_ad_mask(t, gy, a);
         break;
     case ML_AD_TANH: /* da = G (1 - y^2) = G - G y^2 */
         g = ml_ad_sub(t, gy, ml_ad_mul(t, gy, ml_ad_square(t, y)));

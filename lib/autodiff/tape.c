@@ -10,7 +10,7 @@ static const char *const op_names[] = {
     "leaf", "matmul", "add", "sub", "mul", "div", "scale", "neg", "relu",
     "tanh", "sigmoid", "exp", "log", "abs", "square", "sqrt", "step", "sign",
     "sum_to", "expand", "reshape", "concat", "slice", "pad", "softmax",
-    "softmax_ce", "bce_logits", "mse", "sqdist",
+    "softmax_ce", "bce_logits", "mse", "sqdist", "linear", "mask", "axpy",
 };
 _Static_assert(sizeof op_names / sizeof op_names[0] == ML_AD_OP_COUNT,
                "every op needs a name");
@@ -46,6 +46,9 @@ static const ml_ad_backward_fn backward_of[] = {
     [ML_AD_BCE_LOGITS] = ml_ad_loss_backward,
     [ML_AD_MSE] = ml_ad_loss_backward,
     [ML_AD_SQDIST] = ml_ad_distance_backward,
+    [ML_AD_LINEAR] = ml_ad_matmul_backward,
+    [ML_AD_MASK] = ml_ad_unary_backward,
+    [ML_AD_AXPY] = ml_ad_binary_backward,
 };
 _Static_assert(sizeof backward_of / sizeof backward_of[0] == ML_AD_OP_COUNT,
                "every op needs a backward entry");
@@ -149,23 +152,26 @@ static ml_ad_node *node_alloc(ml_ad_tape *t, int op, int ndim,
     if (ndim < 1 || ndim > ML_AD_MAXDIM)
         return ml_ad_fail(t, ML_ERR_SHAPE, "%s: %d dimensions (1 to %d allowed)",
                           ml_ad_op_name(op), ndim, ML_AD_MAXDIM);
+    /* The element count stays below 2^40.  Factors both below 2^20 cannot
+     * pass it, so the division that guards the product only runs for
+     * large tensors, off the hot path of small ones. */
+    const size_t limit = (size_t)1 << 40, small = (size_t)1 << 20;
     size_t size = 1;
     for (int i = 0; i < ndim; i++) {
         if (shape[i] < 1)
             return ml_ad_fail(t, ML_ERR_SHAPE, "%s: dimension %d is %d",
                               ml_ad_op_name(op), i, shape[i]);
-        if (size > ((size_t)1 << 40) / (size_t)shape[i])
+        size_t d = (size_t)shape[i];
+        if ((size >= small || d >= small) && (d > limit || size > limit / d))
             return ml_ad_fail(t, ML_ERR_SHAPE, "%s: tensor too large",
                               ml_ad_op_name(op));
-        size *= (size_t)shape[i];
+        size *= d;
     }
     ml_ad_node *x = ml_arena_alloc(&t->arena, sizeof *x);
     if (!x)
         return ml_ad_fail(t, ML_ERR_NOMEM, "out of memory for a %s node",
                           ml_ad_op_name(op));
-    memset(x, 0, sizeof *x);
-    x->op = (uint8_t)op;
-    x->ndim = ndim;
+    *x = (ml_ad_node){.op = (uint8_t)op, .ndim = ndim};
     for (int i = 0; i < ndim; i++)
         x->shape[i] = shape[i];
     x->size = size;
@@ -179,20 +185,28 @@ static ml_ad_node *node_alloc(ml_ad_tape *t, int op, int ndim,
     return x;
 }
 
-ml_ad_node *ml_ad_node_new(ml_ad_tape *t, int op, int ndim, const int *shape,
-                           ml_ad_node *a, ml_ad_node *b)
+ml_ad_node *ml_ad_node_new3(ml_ad_tape *t, int op, int ndim, const int *shape,
+                            ml_ad_node *a, ml_ad_node *b, ml_ad_node *c)
 {
     ml_ad_node *x = node_alloc(t, op, ndim, shape, op != ML_AD_RESHAPE);
     if (!x)
         return NULL;
-    if (t->recording && (ml_ad_requires_grad(a) || ml_ad_requires_grad(b))) {
+    if (t->recording && (ml_ad_requires_grad(a) || ml_ad_requires_grad(b) ||
+                         ml_ad_requires_grad(c))) {
         x->in[0] = a;
         x->in[1] = b;
-        x->nin = (uint8_t)(b ? 2 : 1);
+        x->in[2] = c;
+        x->nin = (uint8_t)(c ? 3 : b ? 2 : 1);
         if (!record(t, x))
             return ml_ad_fail(t, ML_ERR_NOMEM, "out of memory for the tape");
     }
     return x;
+}
+
+ml_ad_node *ml_ad_node_new(ml_ad_tape *t, int op, int ndim, const int *shape,
+                           ml_ad_node *a, ml_ad_node *b)
+{
+    return ml_ad_node_new3(t, op, ndim, shape, a, b, NULL);
 }
 
 ml_ad_node *ml_ad_leaf(ml_ad_tape *t, int ndim, const int *shape, float *data,
@@ -318,12 +332,12 @@ ml_status ml_ad_grad(ml_ad_tape *t, int nout, ml_ad_node *const *outs,
         ml_ad_backward_fn bw = backward_of[y->op];
         if (!g[i] || !needs[i] || !bw)
             continue;
-        int need[2] = {0, 0};
+        int need[ML_AD_MAXIN] = {0, 0, 0};
         for (int j = 0; j < y->nin; j++) {
             int id = y->in[j]->id;
             need[j] = id >= lo && needs[id - lo];
         }
-        ml_ad_node *gin[2] = {NULL, NULL};
+        ml_ad_node *gin[ML_AD_MAXIN] = {NULL, NULL, NULL};
         bw(t, y, g[i], need, gin);
         for (int j = 0; j < y->nin; j++)
             if (need[j])

@@ -49,9 +49,8 @@ ml_status ml_meta_adapt_graph(ml_learner *l, ml_ad_tape *t, const ml_task *task,
             break;
         /* phi <- phi - alpha g (alpha a scalar, or per parameter) */
         for (size_t k = 0; k < nt; k++) {
-            ml_ad_node *step = alpha ? ml_ad_mul(t, g[k], alpha[k])
-                                     : ml_ad_scale(t, g[k], (float)l->inner_lr);
-            phi[k] = ml_ad_sub(t, phi[k], step);
+            phi[k] = alpha ? ml_ad_sub(t, phi[k], ml_ad_mul(t, g[k], alpha[k]))
+                           : ml_ad_axpy(t, phi[k], -(float)l->inner_lr, g[k]);
         }
     }
     return t->status;

@@ -150,8 +150,8 @@ ml_ad_node *ml_nn_forward(ml_ad_tape *t, const ml_model *m,
             if (h->ndim != 2)
                 h = ml_ad_reshape(t, h, 2, shape);
             /* y = x W + b, with b a row vector broadcast over the rows */
-            h = ml_ad_add(t, ml_ad_matmul(t, h, params[L->first_tensor], 0, 0),
-                          params[L->first_tensor + 1]);
+            h = ml_ad_linear(t, h, params[L->first_tensor],
+                             params[L->first_tensor + 1]);
             break;
         }
         case ML_LAYER_RELU: h = ml_ad_relu(t, h); break;

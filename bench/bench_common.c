@@ -1,0 +1,51 @@
+#include "bench.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+double bench_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+int bench_run(const bench_workload *w, int threads, int runs)
+{
+    if (runs <= 0)
+        runs = w->default_runs;
+    void *state = w->setup(threads);
+    if (!state) {
+        fprintf(stderr, "ml-bench: %s: setup failed\n", w->name);
+        return 1;
+    }
+    double *ms = malloc((size_t)runs * sizeof *ms);
+    int rc = ms ? 0 : 1;
+    /* Warm-up: caches, the arena's steady-state size, thread start-up. */
+    for (int i = 0; i < runs / 10 + 3 && rc == 0; i++)
+        rc = w->run(state);
+    for (int i = 0; i < runs && rc == 0; i++) {
+        double t0 = bench_now();
+        rc = w->run(state);
+        ms[i] = 1e3 * (bench_now() - t0);
+    }
+    if (rc == 0) {
+        qsort(ms, (size_t)runs, sizeof *ms, cmp_double);
+        printf("{\"workload\": \"%s\", \"threads\": %d, \"median_ms\": %.4f, "
+               "\"min_ms\": %.4f, \"max_ms\": %.4f, \"iterations\": %d, \"what\": \"%s\"}\n",
+               w->name, threads, ms[runs / 2], ms[0], ms[runs - 1], runs, w->what);
+        fflush(stdout);
+    } else {
+        fprintf(stderr, "ml-bench: %s: run failed\n", w->name);
+    }
+    free(ms);
+    w->teardown(state);
+    return rc;
+}

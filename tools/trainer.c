@@ -1,0 +1,101 @@
+/* The training loop.  Tasks are drawn afresh every iteration, with the
+ * sampler reseeded from (seed, iteration): the tasks of an iteration then
+ * depend on nothing else, so a run resumed from a save continues exactly
+ * as the uninterrupted run would have. */
+#include "trainer.h"
+
+#include "cli.h"
+#include "progress.h"
+
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The one piece of process-wide state: a signal handler can reach
+ * nothing else. */
+static volatile sig_atomic_t interrupted;
+
+/* A second Ctrl-C kills as usual: the handler puts the default back
+ * (signal() is async-signal-safe; SA_RESETHAND is an XSI extension). */
+static void on_sigint(int sig)
+{
+    interrupted = 1;
+    signal(sig, SIG_DFL);
+}
+
+static int sample_batch(ml_sampler *s, uint64_t seed, uint64_t it, ml_task **tasks,
+                        uint64_t n)
+{
+    if (ml_sampler_reseed(s, cli_task_seed(seed, it)) != ML_OK)
+        return cli_fail("%s", ml_sampler_last_error(s)[0] ? ml_sampler_last_error(s)
+                                                         : ml_last_error());
+    for (uint64_t i = 0; i < n; i++)
+        if (ml_sampler_sample(s, &tasks[i]) != ML_OK)
+            return cli_fail("%s", ml_sampler_last_error(s));
+    return EXIT_OK;
+}
+
+static void free_batch(ml_task **tasks, uint64_t n)
+{
+    for (uint64_t i = 0; i < n; i++) {
+        ml_task_free(tasks[i]);
+        tasks[i] = NULL;
+    }
+}
+
+int trainer_run(ml_learner *l, ml_sampler *s, const trainer_cfg *c, trainer_result *r)
+{
+    double it0;
+    if (ml_learner_get(l, ML_LEARNER_ITERATION, &it0) != ML_OK)
+        return cli_lib_error(l);
+    uint64_t first = (uint64_t)it0, end = first + c->iterations;
+    ml_task **tasks = calloc(c->meta_batch, sizeof *tasks);
+    if (!tasks)
+        return cli_fail("out of memory for a meta-batch of %llu tasks",
+                        (unsigned long long)c->meta_batch);
+
+    /* Ctrl-C stops after the current iteration so the work done so far
+     * can be saved. */
+    struct sigaction sa, old;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_sigint;
+    sigemptyset(&sa.sa_mask);
+    interrupted = 0;
+    sigaction(SIGINT, &sa, &old);
+
+    progress pg;
+    progress_start(&pg, c->label, first, end, c->log_every, c->quiet);
+    int rc = EXIT_OK;
+    uint64_t it = first;
+    while (it < end) {
+        if (interrupted) {
+            rc = EXIT_INTERRUPTED;
+            break;
+        }
+        rc = sample_batch(s, c->seed, it, tasks, c->meta_batch);
+        double loss = 0.0;
+        if (rc == EXIT_OK && ml_learner_meta_step(l, c->meta_batch, tasks, &loss) != ML_OK) {
+            progress_finish(&pg);
+            rc = cli_lib_error(l);
+        }
+        free_batch(tasks, c->meta_batch);
+        if (rc != EXIT_OK)
+            break;
+        it++;
+        progress_update(&pg, it, loss);
+        if (c->checkpoint_every && c->checkpoint_path && it % c->checkpoint_every == 0 &&
+            it < end && ml_learner_save(l, c->checkpoint_path) != ML_OK) {
+            progress_finish(&pg);
+            rc = cli_lib_error(l);
+            break;
+        }
+    }
+    progress_finish(&pg);
+    sigaction(SIGINT, &old, NULL);
+    free(tasks);
+    r->first = first;
+    r->last = it;
+    r->seconds = cli_now() - pg.t0;
+    r->loss = progress_loss(&pg);
+    return rc;
+}

@@ -1,0 +1,33 @@
+/* The meta-training loop shared by `train`, the baseline of `eval` and
+ * `demo`. */
+#ifndef METALEARN_TOOL_TRAINER_H
+#define METALEARN_TOOL_TRAINER_H
+
+#include <metalearn.h>
+
+#include <stdint.h>
+
+typedef struct trainer_cfg {
+    const char *label;          /* progress prefix; NULL for none */
+    uint64_t iterations;        /* meta-updates to do in this run */
+    uint64_t meta_batch;        /* tasks per meta-update */
+    uint64_t seed;              /* the run's seed; see cli_task_seed() */
+    uint64_t checkpoint_every;  /* 0: no checkpoints */
+    const char *checkpoint_path;
+    uint64_t log_every;         /* plain progress lines; 0: every 10% */
+    int quiet;
+} trainer_cfg;
+
+typedef struct trainer_result {
+    uint64_t first, last;       /* the learner's iteration count before and after */
+    double seconds;
+    double loss;                /* running mean of the meta-loss at the end */
+} trainer_result;
+
+/* Trains `l` on tasks from `s` (reseeded every iteration).  Returns
+ * EXIT_OK, EXIT_LIB after printing the library's message, or
+ * EXIT_INTERRUPTED when SIGINT arrived (the learner then holds every
+ * finished iteration, so the caller can still save it). */
+int trainer_run(ml_learner *l, ml_sampler *s, const trainer_cfg *c, trainer_result *r);
+
+#endif

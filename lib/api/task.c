@@ -34,6 +34,13 @@ static ml_status check_half(const char *fn, const char *which, size_t n,
     return ML_OK;
 }
 
+/* memcpy that accepts an empty half (NULL source, 0 bytes). */
+static void copy_bytes(void *dst, const void *src, size_t n)
+{
+    if (src && n)
+        memcpy(dst, src, n);
+}
+
 static ml_status create(const char *fn, ml_task **out, size_t in, size_t outsz,
                         size_t ways, size_t ns, const float *xs, const float *ys,
                         const int *ls, size_t nq, const float *xq, const float *yq,
@@ -56,17 +63,14 @@ static ml_status create(const char *fn, ml_task **out, size_t in, size_t outsz,
     ml_task *t;
     if ((st = ml_task_alloc(&t, in, outsz, ways, ns, nq)) != ML_OK)
         return st;
-    memcpy(t->x[0], xs, ns * in * sizeof(float));
-    if (nq)
-        memcpy(t->x[1], xq, nq * in * sizeof(float));
+    copy_bytes(t->x[0], xs, ns * in * sizeof(float));
+    copy_bytes(t->x[1], xq, nq * in * sizeof(float));
     if (ways) {
-        memcpy(t->labels[0], ls, ns * sizeof(int));
-        if (nq)
-            memcpy(t->labels[1], lq, nq * sizeof(int));
+        copy_bytes(t->labels[0], ls, ns * sizeof(int));
+        copy_bytes(t->labels[1], lq, nq * sizeof(int));
     } else {
-        memcpy(t->y[0], ys, ns * outsz * sizeof(float));
-        if (nq)
-            memcpy(t->y[1], yq, nq * outsz * sizeof(float));
+        copy_bytes(t->y[0], ys, ns * outsz * sizeof(float));
+        copy_bytes(t->y[1], yq, nq * outsz * sizeof(float));
     }
     *out = t;
     return ML_OK;

@@ -151,6 +151,9 @@ static ml_status query_measure(ml_learner *l, ml_worker *w, const ml_task *task,
     }
     if (t->status != ML_OK)
         return ml_error(NULL, t->status, "%s", t->msg);
+    if (!isfinite(L->val[0]))
+        return ml_error(NULL, ML_ERR_NUMERIC,
+                        "the adapted model's query loss is not finite (adaptation diverged)");
     *loss = L->val[0];
     *acc = NAN;
     if (task->ways) {

@@ -195,9 +195,9 @@ ml_ad_node *ml_ad_softmax(ml_ad_tape *t, ml_ad_node *a);
 ml_ad_node *ml_ad_softmax_ce(ml_ad_tape *t, ml_ad_node *logits,
                              const int *labels);
 /* Mean of max(z,0) - z*y + log(1 + exp(-|z|)): binary cross-entropy with
- * logits z against targets y (same shape; y is treated as a constant). */
+ * logits z against targets y (same shape; differentiable in both). */
 ml_ad_node *ml_ad_bce_logits(ml_ad_tape *t, ml_ad_node *z, ml_ad_node *y);
-/* Mean of (p - y)^2 over all elements (same shapes). */
+/* Mean of (p - y)^2 over all elements (any shapes of the same size). */
 ml_ad_node *ml_ad_mse(ml_ad_tape *t, ml_ad_node *p, ml_ad_node *y);
 /* D[i, j] = ||a_i - b_j||^2 for rows of a [N, D] and b [M, D]: [N, M]. */
 ml_ad_node *ml_ad_sqdist(ml_ad_tape *t, ml_ad_node *a, ml_ad_node *b);
@@ -208,7 +208,7 @@ ml_ad_node *ml_ad_sqdist(ml_ad_tape *t, ml_ad_node *a, ml_ad_node *b);
  * not depend on).  seeds may be NULL, or hold NULL entries, for scalar
  * outputs (seed 1).  With create_graph the gradients are recorded nodes
  * that can be differentiated again; otherwise they are constants.
- * Returns the tape status. */
+ * Returns the tape status; on error every grads[k] is NULL. */
 ml_status ml_ad_grad(ml_ad_tape *t, int nout, ml_ad_node *const *outs,
                      ml_ad_node *const *seeds, int nin,
                      ml_ad_node *const *ins, ml_ad_node **grads,

@@ -261,6 +261,8 @@ ml_status ml_ad_grad(ml_ad_tape *t, int nout, ml_ad_node *const *outs,
                      ml_ad_node *const *ins, ml_ad_node **grads,
                      int create_graph)
 {
+    for (int k = 0; k < nin; k++)
+        grads[k] = NULL;
     if (t->status != ML_OK)
         return t->status;
     int hi = -1, lo = t->n;
@@ -351,5 +353,8 @@ ml_status ml_ad_grad(ml_ad_tape *t, int nout, ml_ad_node *const *outs,
         grads[k] = gx ? gx : ml_ad_zeros(t, x->ndim, x->shape);
     }
     t->recording = saved;
+    if (t->status != ML_OK)
+        for (int k = 0; k < nin; k++)
+            grads[k] = NULL;
     return t->status;
 }

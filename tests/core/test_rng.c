@@ -150,16 +150,20 @@ START_TEST(test_below_unbiased)
         for (uint32_t k = 0; k < n; k++)
             ck_assert_int_gt(counts[k], 0);
     }
-    /* A large n where a plain modulo is badly biased: for n = 3 * 2^30,
-     * x % n puts half the mass below 2^30 instead of a third. */
+    /* A large n where shortcuts are badly biased, n = 3 * 2^30:
+     * - a 32-bit x % n puts half the mass below 2^30 instead of a third;
+     * - multiply-shift without the rejection step (floor(3x / 4)) gives
+     *   multiples of 3 half the time instead of a third. */
     uint32_t big = 3u << 30;
-    int low = 0;
+    int low = 0, mult3 = 0;
     for (int i = 0; i < 30000; i++) {
         uint32_t v = ml_rng_below(&r, big);
         REQUIRE(v < big);
         low += v < (1u << 30);
+        mult3 += v % 3 == 0;
     }
     ck_assert_double_eq_tol(low / 30000.0, 1.0 / 3.0, 0.02);
+    ck_assert_double_eq_tol(mult3 / 30000.0, 1.0 / 3.0, 0.02);
     /* The largest n. */
     for (int i = 0; i < 1000; i++)
         REQUIRE(ml_rng_below(&r, 0xFFFFFFFFu) < 0xFFFFFFFFu);

@@ -1,6 +1,7 @@
 /* Shared helpers of the command-line tool. */
 #include "cli.h"
 
+#include <math.h>
 #include <stdarg.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -93,6 +94,12 @@ static uint64_t fmix64(uint64_t z)
 uint64_t cli_task_seed(uint64_t seed, uint64_t iteration)
 {
     return fmix64(fmix64(seed) + iteration);
+}
+
+const char *cli_num(char buf[32], double v)
+{
+    snprintf(buf, 32, isfinite(v) && fabs(v) >= 1e4 ? "%.4g" : "%.4f", v);
+    return buf;
 }
 
 long long cli_file_size(const char *path)

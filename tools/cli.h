@@ -55,6 +55,10 @@ double cli_now(void);
  * with seeds 1 and 2 must not share their tasks one iteration apart. */
 uint64_t cli_task_seed(uint64_t seed, uint64_t iteration);
 
+/* A loss or error for people: four decimals, or an exponent when a
+ * diverging run makes it huge.  Writes into buf (32 bytes) and returns it. */
+const char *cli_num(char buf[32], double v);
+
 /* Size of a file in bytes, -1 if it cannot be stat'ed. */
 long long cli_file_size(const char *path);
 

@@ -5,6 +5,7 @@
 #include "json.h"
 #include "trainer.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -83,6 +84,10 @@ static int check_strategy_options(const train_opts *o, int strategy)
         return cli_usage_error("train: reptile has no outer Adam: set its outer step "
                                "with --epsilon, not --outer-lr");
     }
+    if (o->task.queries == 0 && strategy != ML_STRATEGY_REPTILE &&
+        strategy != ML_STRATEGY_JOINT)
+        return cli_usage_error("train: %s measures adaptation on the query set: "
+                               "--queries must be at least 1", name);
     if (strategy == ML_STRATEGY_METASGD && o->inner_lr_given)
         return cli_usage_error("train: metasgd learns its inner step sizes; "
                                "--inner-lr does not apply");
@@ -238,16 +243,19 @@ int train_run(const train_opts *o, const task_spec *ts)
             rc = cli_lib_error(l);
         } else {
             double n = (double)(r.last - r.first);
-            printf("%s %s on %s: %llu iterations in %.1f s (%.0f it/s), loss %.4f; "
+            char loss[32];
+            printf("%s %s on %s: %llu iterations in %.2f s (%.0f it/s), loss %s; "
                    "saved to %s (%llu iterations in all)\n",
                    rc == EXIT_INTERRUPTED ? "interrupted: trained" : "trained",
                    cli_strategy_name(ml_learner_strategy(l)), o->task.spec,
                    (unsigned long long)(r.last - r.first), r.seconds,
-                   r.seconds > 0 ? n / r.seconds : 0.0, r.loss, out,
+                   r.seconds > 0 ? n / r.seconds : 0.0, cli_num(loss, r.loss), out,
                    (unsigned long long)r.last);
             if (rc == EXIT_INTERRUPTED)
-                printf("continue with: " PROG " train --resume %s --iterations %llu\n", out,
-                       (unsigned long long)(c.iterations - (r.last - r.first)));
+                printf("continue with: " PROG " train --resume %s --iterations %llu "
+                       "--seed %llu --meta-batch %llu (and the same task options)\n",
+                       out, (unsigned long long)(c.iterations - (r.last - r.first)),
+                       (unsigned long long)o->seed, (unsigned long long)o->meta_batch);
             if (o->json)
                 print_json(o, l, out, &r, rc);
         }

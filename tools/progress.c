@@ -66,10 +66,12 @@ void progress_update(progress *p, uint64_t done, double loss)
     char eta[32];
     format_duration(eta, sizeof eta,
                     rate > 0 ? (double)(p->total - done) / rate : NAN);
+    char loss_text[32];
+    cli_num(loss_text, progress_loss(p));
     if (!p->tty) {
-        fprintf(p->f, "%s%siter %llu/%llu loss %.4f %.0f it/s eta %s\n",
+        fprintf(p->f, "%s%siter %llu/%llu loss %s %.0f it/s eta %s\n",
                 p->label ? p->label : "", p->label ? ": " : "", (unsigned long long)done,
-                (unsigned long long)p->total, progress_loss(p), rate, eta);
+                (unsigned long long)p->total, loss_text, rate, eta);
         fflush(p->f);
         return;
     }
@@ -80,9 +82,11 @@ void progress_update(progress *p, uint64_t done, double loss)
         bar[i] = i < full ? '#' : '.';
     bar[BAR_WIDTH] = '\0';
     /* \r and "erase to end of line" redraw in place without scrolling. */
-    fprintf(p->f, "\r%s%s%llu/%llu [%s] %3.0f%% loss %.4f %.0f it/s ETA %s\033[K",
-            p->label ? p->label : "", p->label ? " " : "", (unsigned long long)done,
-            (unsigned long long)p->total, bar, 100.0 * frac, progress_loss(p), rate, eta);
+    /* The count is padded to the width of the total so the bar stays put. */
+    int width = snprintf(NULL, 0, "%llu", (unsigned long long)p->total);
+    fprintf(p->f, "\r%s%s%*llu/%llu [%s] %3.0f%% loss %s %.0f it/s ETA %s\033[K",
+            p->label ? p->label : "", p->label ? " " : "", width, (unsigned long long)done,
+            (unsigned long long)p->total, bar, 100.0 * frac, loss_text, rate, eta);
     fflush(p->f);
     p->drawn = 1;
 }

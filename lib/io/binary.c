@@ -181,6 +181,10 @@ ml_status ml_io_open(const void *buf, size_t size, uint32_t kind, ml_reader *pay
                      char *msg)
 {
     const unsigned char *b = buf;
+    if (size == 0)
+        return ml_error(msg, ML_ERR_FORMAT, "the file is empty: not a libmetalearn file");
+    if (size < 4 && memcmp(b, ML_IO_MAGIC, size) == 0)
+        return ml_error(msg, ML_ERR_CORRUPT, "file truncated: %zu bytes", size);
     if (size < 4 || memcmp(b, ML_IO_MAGIC, 4) != 0)
         return ml_error(msg, ML_ERR_FORMAT, "not a libmetalearn file (bad magic)");
     if (size < ML_IO_HEADER + 4)

@@ -337,8 +337,10 @@ ML_API ml_status ml_sampler_create_sine(ml_sampler **out, uint64_t seed);
 /**
  * @brief Sets a sampler parameter.
  * @return ::ML_OK; ::ML_ERR_INVALID_ARG for a NULL sampler, a key this kind
- *         of sampler does not have, a non-finite value, a count below 1 or a
- *         range whose minimum would exceed its maximum.
+ *         of sampler does not have, a non-finite value, a count that is not
+ *         a whole number (shots and ways at least 1, queries at least 0 —
+ *         tasks without queries serve only to adapt), or a range whose
+ *         minimum would exceed its maximum.
  */
 ML_API ml_status ml_sampler_set(ml_sampler *sampler, ml_sampler_param key, double value);
 
@@ -451,7 +453,7 @@ typedef enum ml_learner_param {
     ML_LEARNER_INNER_STEPS = 2,    /**< inner steps in meta-training; default 1 */
     ML_LEARNER_THREADS = 3,        /**< worker threads for a meta-batch; default 1 */
     ML_LEARNER_ITERATION = 4,      /**< meta-updates done so far (read-only) */
-    ML_LEARNER_REPTILE_EPSILON = 100,       /**< Reptile outer step size; default 0.1 */
+    ML_LEARNER_REPTILE_EPSILON = 100,       /**< Reptile outer step size on the mean of a meta-batch; default 1.0 */
     ML_LEARNER_REPTILE_EPSILON_FINAL = 101, /**< value epsilon is annealed to; default 0 */
     ML_LEARNER_REPTILE_ANNEAL_ITERS = 102,  /**< iterations of the linear annealing; 0 (default) = none */
     ML_LEARNER_REPTILE_INNER_ADAM = 103     /**< 1: inner loop uses Adam (beta1 0), 0 (default): SGD */

@@ -25,7 +25,8 @@ const char usage_train[] =
     "  --inner-lr A           inner-loop step size (default 0.01; reptile 0.02;\n"
     "                         metasgd learns its own)\n"
     "  --outer-lr B           step size of the outer Adam (default 0.001; not reptile)\n"
-    "  --epsilon E            reptile: outer step size (default 0.1)\n"
+    "  --epsilon E            reptile: outer step size (default 1.0: the step\n"
+    "                         on the mean over a meta-batch)\n"
     "  --epsilon-final E      reptile: the value epsilon is annealed to (default 0)\n"
     "  --anneal-iters N       reptile: iterations of the linear annealing\n"
     "                         (default: this run's --iterations)\n"
@@ -60,7 +61,7 @@ void train_opts_init(train_opts *o)
     o->inner_steps = 1;
     o->inner_lr = 0.01;
     o->outer_lr = 0.001;
-    o->epsilon = 0.1;
+    o->epsilon = 1.0;
     o->epsilon_final = 0.0;
     o->threads = 1;
     o->seed = 1;
@@ -278,7 +279,7 @@ int cmd_train(int argc, char **argv)
         {.name = "meta-batch", .type = ARG_U64, .dest = &o.meta_batch, .ulo = 1,
          .uhi = 1000000},
         {.name = "inner-steps", .type = ARG_U64, .dest = &o.inner_steps,
-         .given = &o.inner_steps_given, .ulo = 0, .uhi = 100000},
+         .given = &o.inner_steps_given, .ulo = 1, .uhi = 100000},
         {.name = "inner-lr", .type = ARG_DOUBLE, .dest = &o.inner_lr,
          .given = &o.inner_lr_given, .dlo = 0, .dhi = 1e6, .open_lo = 1},
         {.name = "outer-lr", .type = ARG_DOUBLE, .dest = &o.outer_lr,

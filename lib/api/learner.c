@@ -15,9 +15,10 @@
 ml_status ml_learner_create(ml_learner **out, const ml_model *model,
                             ml_strategy strategy, uint64_t seed)
 {
+    if (out)
+        *out = NULL;
     if (!out || !model)
         return ml_error(NULL, ML_ERR_INVALID_ARG, "ml_learner_create: NULL argument");
-    *out = NULL;
     if (!ml_strategy_lookup((int)strategy))
         return ml_error(NULL, ML_ERR_INVALID_ARG, "ml_learner_create: unknown strategy %d",
                         (int)strategy);
@@ -69,7 +70,7 @@ ml_status ml_learner_set(ml_learner *l, ml_learner_param key, double v)
             l->inner_lr = v;
         break;
     case ML_LEARNER_INNER_STEPS:
-        if ((ok = whole(v, 0, 100000)))
+        if ((ok = whole(v, 1, 100000)))
             l->inner_steps = (int)v;
         break;
     case ML_LEARNER_THREADS:
@@ -109,7 +110,7 @@ ml_status ml_learner_get(const ml_learner *l, ml_learner_param key, double *out)
 {
     CHECK_LEARNER(l, "ml_learner_get");
     if (!out)
-        return ml_error(NULL, ML_ERR_INVALID_ARG, "ml_learner_get: NULL out");
+        return ml_error((char *)l->err, ML_ERR_INVALID_ARG, "ml_learner_get: NULL out");
     int reptile = l->strategy == ML_STRATEGY_REPTILE;
     switch (key) {
     case ML_LEARNER_INNER_LR: *out = l->inner_lr; return ML_OK;
@@ -127,7 +128,7 @@ ml_status ml_learner_get(const ml_learner *l, ml_learner_param key, double *out)
         default: break;
         }
     }
-    return ml_error(NULL, ML_ERR_INVALID_ARG,
+    return ml_error((char *)l->err, ML_ERR_INVALID_ARG,
                     "ml_learner_get: no parameter %d for strategy %s", (int)key,
                     l->ops->name);
 }

@@ -6,9 +6,10 @@
 
 ml_status ml_model_create(ml_model **out, size_t ndim, const size_t *shape)
 {
+    if (out)
+        *out = NULL;
     if (!out || !shape)
         return ml_error(NULL, ML_ERR_INVALID_ARG, "ml_model_create: NULL argument");
-    *out = NULL;
     if (ndim < 1 || ndim > ML_NN_MAX_INPUT_DIMS)
         return ml_error(NULL, ML_ERR_INVALID_ARG,
                         "ml_model_create: %zu input dimensions (1 to %d allowed)",
@@ -44,10 +45,11 @@ ml_status ml_model_add_activation(ml_model *model, ml_layer_kind kind)
 ml_status ml_model_create_mlp(ml_model **out, size_t n_in, size_t n_layers,
                               const size_t *sizes, ml_layer_kind act)
 {
+    if (out)
+        *out = NULL;
     if (!out || !sizes || n_layers == 0)
         return ml_error(NULL, ML_ERR_INVALID_ARG,
                         "ml_model_create_mlp: NULL argument or no layers");
-    *out = NULL;
     if (act != ML_LAYER_RELU && act != ML_LAYER_TANH && act != ML_LAYER_SIGMOID)
         return ml_error(NULL, ML_ERR_INVALID_ARG,
                         "ml_model_create_mlp: %d is not an activation", (int)act);

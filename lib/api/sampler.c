@@ -26,7 +26,7 @@ static size_t *count_of(ml_sampler *s, int key)
     switch (key) {
     case ML_SAMPLER_SHOTS: return &s->shots;
     case ML_SAMPLER_QUERIES: return &s->queries;
-    case ML_SAMPLER_WAYS: return &s->ways;
+    case ML_SAMPLER_WAYS: return s->ops->has_ways ? &s->ways : NULL;
     default: return NULL;
     }
 }
@@ -74,9 +74,10 @@ ml_status ml_sampler_reseed(ml_sampler *sampler, uint64_t seed)
 
 ml_status ml_sampler_sample(ml_sampler *sampler, ml_task **out)
 {
+    if (out)
+        *out = NULL;
     if (!sampler || !out)
         return ml_error(NULL, ML_ERR_INVALID_ARG, "ml_sampler_sample: NULL argument");
-    *out = NULL;
     ml_status st = sampler->ops->sample(sampler, out);
     if (st != ML_OK)
         memcpy(sampler->err, ml_last_error(), ML_ERRMSG_MAX);

@@ -8,6 +8,7 @@
 
 typedef struct ml_sampler_ops {
     const char *name;
+    int has_ways;          /* classification sampler: ML_SAMPLER_WAYS applies */
     /* Sets or gets one parameter; ML_ERR_INVALID_ARG for unknown keys. */
     ml_status (*set)(ml_sampler *s, int key, double value);
     ml_status (*get)(const ml_sampler *s, int key, double *out);

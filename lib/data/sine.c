@@ -75,7 +75,7 @@ static void sine_destroy(ml_sampler *sp)
 }
 
 static const ml_sampler_ops sine_ops = {
-    "sine", sine_set, sine_get, sine_sample, sine_destroy,
+    "sine", 0, sine_set, sine_get, sine_sample, sine_destroy,
 };
 
 ml_status ml_sampler_create_sine(ml_sampler **out, uint64_t seed)

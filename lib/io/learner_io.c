@@ -86,7 +86,8 @@ ml_status ml_learner_save_buffer(const ml_learner *l, void *buf, size_t cap,
                                  size_t *out_size)
 {
     if (!l || !out_size || (!buf && cap))
-        return ml_error(NULL, ML_ERR_INVALID_ARG, "ml_learner_save_buffer: NULL argument");
+        return ml_error(l ? (char *)l->err : NULL, ML_ERR_INVALID_ARG,
+                        "ml_learner_save_buffer: NULL argument");
     ml_writer w;
     ml_w_init(&w);
     write_learner(l, &w);
@@ -109,7 +110,8 @@ ml_status ml_learner_save_buffer(const ml_learner *l, void *buf, size_t cap,
 ml_status ml_learner_save(const ml_learner *l, const char *path)
 {
     if (!l || !path)
-        return ml_error(NULL, ML_ERR_INVALID_ARG, "ml_learner_save: NULL argument");
+        return ml_error(l ? (char *)l->err : NULL, ML_ERR_INVALID_ARG,
+                        "ml_learner_save: NULL argument");
     ml_writer w;
     ml_w_init(&w);
     write_learner(l, &w);
@@ -235,9 +237,10 @@ static ml_status read_optimizer(ml_reader *r, ml_learner *l, char *msg)
 ml_status ml_learner_load_buffer(ml_learner **out, const void *buf, size_t size)
 {
     char msg[ML_ERRMSG_MAX];
+    if (out)
+        *out = NULL;
     if (!out || (!buf && size))
         return ml_error(NULL, ML_ERR_INVALID_ARG, "ml_learner_load_buffer: NULL argument");
-    *out = NULL;
     ml_reader payload;
     ml_status st = ml_io_open(buf, size, ML_IO_KIND_LEARNER, &payload, msg);
     if (st != ML_OK)
@@ -268,6 +271,15 @@ ml_status ml_learner_load_buffer(ml_learner **out, const void *buf, size_t size)
     ml_model *m = NULL;
     if ((st = read_model(&ls.modl, &m, msg)) != ML_OK)
         return ml_error(NULL, st, "%s", msg);
+    /* The META chunk must hold exactly the model's meta-parameters before
+     * anything of the model's size is allocated. */
+    size_t want = ml_strategy_lookup((int)strategy)->has_alpha ? 2 * m->nparams
+                                                                 : m->nparams;
+    if (ls.meta.len != 8 + 4 * want) {
+        ml_model_free(m);
+        return ml_error(NULL, ML_ERR_CORRUPT,
+                        "damaged file: meta-parameter count does not match the model");
+    }
     ml_learner *l = NULL;
     st = ml_learner_new(&l, m, (int)strategy);
     ml_model_free(m);
@@ -307,9 +319,10 @@ ml_status ml_learner_load_buffer(ml_learner **out, const void *buf, size_t size)
 ml_status ml_learner_load(ml_learner **out, const char *path)
 {
     char msg[ML_ERRMSG_MAX];
+    if (out)
+        *out = NULL;
     if (!out || !path)
         return ml_error(NULL, ML_ERR_INVALID_ARG, "ml_learner_load: NULL argument");
-    *out = NULL;
     unsigned char *buf;
     size_t size;
     ml_status st = ml_io_read_file(path, &buf, &size, msg);

@@ -69,7 +69,7 @@ ml_status ml_learner_new(ml_learner **out, const ml_model *model, int strategy)
     ml_opt_init(&l->opt, ML_OPTIMIZER_ADAM);
     l->inner_lr = 0.01;
     l->inner_steps = 1;
-    l->rep_eps = 0.1;
+    l->rep_eps = 1.0;
     ml_status st = ml_nn_model_copy(model, &l->model);
     if (st == ML_OK) {
         l->n_params = l->model->nparams;

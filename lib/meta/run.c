@@ -210,8 +210,13 @@ ml_status ml_meta_predict(ml_learner *l, const ml_task *task, int steps, size_t 
 {
     ml_worker *w = &l->workers[0];
     ml_status st = ml_meta_adapt_plain(l, w, task, steps, NULL);
-    if (st != ML_OK)
-        return ml_error(l->err, st, "%s", ml_last_error());
+    if (st != ML_OK) {
+        /* A copy first: the thread's message cannot be formatted into
+         * itself (vsnprintf's source and destination must not overlap). */
+        char msg[ML_ERRMSG_MAX];
+        memcpy(msg, ml_last_error(), ML_ERRMSG_MAX);
+        return ml_error(l->err, st, "%s", msg);
+    }
     ml_ad_tape *t = &w->tape;
     const ml_model *m = l->model;
     ml_ad_tape_reset(t);

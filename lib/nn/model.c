@@ -6,7 +6,9 @@
 #include <string.h>
 
 /* Upper bounds that keep every size product far from overflow. */
-enum { MAX_UNITS = 1 << 24 };
+#define MAX_UNITS ((size_t)1 << 24)
+#define MAX_LAYER_PARAMS ((size_t)1 << 30)
+#define MAX_MODEL_PARAMS ((size_t)1 << 31)
 
 ml_status ml_nn_model_new(ml_model **out, size_t ndim, const size_t *shape)
 {
@@ -75,9 +77,11 @@ ml_status ml_nn_add_layer(ml_model *m, int kind, size_t units)
         return ml_error(m->err, ML_ERR_NOMEM, "model: out of memory");
     ml_nn_layer L = {kind, in, in, 0, -1};
     if (kind == ML_LAYER_DENSE) {
-        if (units == 0 || units > MAX_UNITS || in > MAX_UNITS)
+        if (units == 0 || units > MAX_UNITS || in > MAX_UNITS ||
+            in * units > MAX_LAYER_PARAMS || m->nparams > MAX_MODEL_PARAMS - in * units)
             return ml_error(m->err, ML_ERR_INVALID_ARG,
-                            "model: dense layer of %zu units on %zu inputs", units, in);
+                            "model: dense layer of %zu units on %zu inputs is too large",
+                            units, in);
         size_t saved_n = m->ntensors, saved_p = m->nparams;
         int wshape[2] = {(int)in, (int)units}, bshape[1] = {(int)units};
         int w = add_tensor(m, 2, wshape, in);

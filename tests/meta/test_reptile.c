@@ -83,8 +83,9 @@ START_TEST(test_defaults)
 {
     linear_setup s = linear_new(0.1, 2, 0.5f, -0.25f);
     double v;
+    /* The header's default: a step of 1 on the mean of the meta-batch. */
     ck_assert_int_eq(ml_learner_get(s.l, ML_LEARNER_REPTILE_EPSILON, &v), ML_OK);
-    ck_assert_double_eq(v, 0.1);
+    ck_assert_double_eq(v, 1.0);
     ck_assert_int_eq(ml_learner_get(s.l, ML_LEARNER_REPTILE_EPSILON_FINAL, &v), ML_OK);
     ck_assert_double_eq(v, 0.0);
     ck_assert_int_eq(ml_learner_get(s.l, ML_LEARNER_REPTILE_ANNEAL_ITERS, &v), ML_OK);

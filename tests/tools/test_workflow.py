@@ -36,7 +36,7 @@ def one_strategy(d, strategy):
     assert f"strategy:         {strategy}" in out, out
     assert "dense 40" in out and "iterations:       300" in out, out
     if strategy == "reptile":
-        assert "reptile epsilon:  0.1" in out, out
+        assert "reptile epsilon:  1" in out, out
     info = json.loads(run("info", model, "--json", expect=0)[1])
     assert info["strategy"] == strategy and info["iterations"] == 300
     assert info["file_size"] == os.path.getsize(model)

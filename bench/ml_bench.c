@@ -15,6 +15,8 @@ static const bench_workload *const workloads[] = {
     &bench_fomaml_sine,
     &bench_metasgd_sine,
     &bench_reptile_sine,
+    &bench_protonet_conv4,
+    &bench_maml_conv4,
 };
 enum { N_WORKLOADS = sizeof workloads / sizeof workloads[0] };
 

@@ -132,7 +132,11 @@ typedef enum ml_layer_kind {
     ML_LAYER_DENSE = 1,        /**< fully connected: y = x W + b */
     ML_LAYER_RELU = 2,         /**< max(x, 0) */
     ML_LAYER_TANH = 3,         /**< tanh(x) */
-    ML_LAYER_SIGMOID = 4       /**< 1 / (1 + exp(-x)) */
+    ML_LAYER_SIGMOID = 4,      /**< 1 / (1 + exp(-x)) */
+    ML_LAYER_CONV2D = 5,       /**< 2-D convolution over (channels, height, width) */
+    ML_LAYER_MAXPOOL = 6,      /**< max-pooling over square windows */
+    ML_LAYER_BATCHNORM = 7,    /**< batch normalisation with the current batch's statistics */
+    ML_LAYER_FLATTEN = 8       /**< (channels, height, width) to one vector */
 } ml_layer_kind;
 
 /**
@@ -166,6 +170,72 @@ ML_API ml_status ml_model_add_dense(ml_model *model, size_t units);
  * @return ::ML_OK; ::ML_ERR_INVALID_ARG for another kind; ::ML_ERR_NOMEM.
  */
 ML_API ml_status ml_model_add_activation(ml_model *model, ml_layer_kind kind);
+
+/**
+ * @brief Appends a 2-D convolution (cross-correlation) with `filters`
+ * output channels, square `kernel`, `stride` and zero `padding`, and a
+ * bias per filter.  The input must have rank 3 (channels, height, width).
+ * Weights and biases start uniform in [-1/sqrt(n), 1/sqrt(n)] with
+ * n = channels * kernel * kernel.
+ * @param model The model to extend.
+ * @param filters Output channels, 1 to 4096.
+ * @param kernel Kernel height and width, 1 to 15.
+ * @param stride At least 1.
+ * @param padding Zero padding on every side, less than the kernel.
+ * @return ::ML_OK; ::ML_ERR_INVALID_ARG (bad sizes, an input of the wrong
+ *         rank, an output smaller than 1x1); ::ML_ERR_NOMEM.
+ */
+ML_API ml_status ml_model_add_conv2d(ml_model *model, size_t filters, size_t kernel,
+                                     size_t stride, size_t padding);
+
+/**
+ * @brief Appends max-pooling over `size` x `size` windows with stride
+ * `size` (a trailing row or column that does not fill a window is dropped).
+ * @param model The model to extend; its current output must have rank 3.
+ * @param size Window size, at least 1 and at most the height and width.
+ * @return ::ML_OK; ::ML_ERR_INVALID_ARG; ::ML_ERR_NOMEM.
+ */
+ML_API ml_status ml_model_add_maxpool(ml_model *model, size_t size);
+
+/**
+ * @brief Appends batch normalisation per channel (rank 3) or per feature
+ * (rank 1) with the statistics of the current batch, at training and at
+ * test time (as MAML does), epsilon 1e-5, and a learned scale (starting
+ * at 1) and shift (starting at 0).
+ * @param model The model to extend.
+ * @return ::ML_OK; ::ML_ERR_INVALID_ARG; ::ML_ERR_NOMEM.
+ */
+ML_API ml_status ml_model_add_batchnorm(ml_model *model);
+
+/**
+ * @brief Appends a layer that flattens (channels, height, width) into one
+ * vector per example (dense layers also do this implicitly).
+ * @param model The model to extend.
+ * @return ::ML_OK; ::ML_ERR_INVALID_ARG; ::ML_ERR_NOMEM.
+ */
+ML_API ml_status ml_model_add_flatten(ml_model *model);
+
+/**
+ * @brief Convenience: the Conv-4 backbone of the few-shot literature.
+ *
+ * `blocks` blocks of [3x3 convolution with `filters` filters and padding
+ * 1, batch normalisation, ReLU, 2x2 max-pooling] on (channels, height,
+ * width) inputs, then a flatten; with `n_out` > 0 a final dense layer of
+ * `n_out` outputs (for the gradient-based learners: the number of ways).
+ * Conv-4 on 28x28x1 Omniglot images is (1, 28, 28, 64, 4, 0): a 64-d
+ * embedding.  A block whose input is smaller than 2x2 skips its pooling.
+ * @param out Receives the model; the caller owns it.
+ * @param channels Input channels.
+ * @param height Input height.
+ * @param width Input width.
+ * @param filters Filters per block (64 in the papers).
+ * @param blocks Number of blocks (4 in the papers), 1 to 16.
+ * @param n_out Outputs of the final dense layer, or 0 for none.
+ * @return As ml_model_create() and the `ml_model_add_*` functions.
+ */
+ML_API ml_status ml_model_create_conv4(ml_model **out, size_t channels, size_t height,
+                                       size_t width, size_t filters, size_t blocks,
+                                       size_t n_out);
 
 /**
  * @brief Convenience: a model for `n_in` inputs with dense layers of the
@@ -315,6 +385,7 @@ typedef enum ml_sampler_param {
     ML_SAMPLER_SHOTS = 1,      /**< support examples per task (per class for classification) */
     ML_SAMPLER_QUERIES = 2,    /**< query examples per task (per class for classification) */
     ML_SAMPLER_WAYS = 3,       /**< classes per episode (classification) */
+    ML_SAMPLER_ROTATIONS = 4,  /**< episodes: 1 to add 90/180/270-degree rotations as new classes; default 0 */
     ML_SAMPLER_AMP_MIN = 100,  /**< sine: amplitude range, default [0.1, 5.0] */
     ML_SAMPLER_AMP_MAX = 101,
     ML_SAMPLER_PHASE_MIN = 102, /**< sine: phase range, default [0, pi] */
@@ -333,6 +404,25 @@ typedef enum ml_sampler_param {
  * @return ::ML_OK; ::ML_ERR_INVALID_ARG; ::ML_ERR_NOMEM.
  */
 ML_API ml_status ml_sampler_create_sine(ml_sampler **out, uint64_t seed);
+
+/**
+ * @brief A sampler of N-way K-shot episodes from a data set.
+ *
+ * Each episode draws ::ML_SAMPLER_WAYS classes (default 5) without
+ * replacement, then ::ML_SAMPLER_SHOTS support and ::ML_SAMPLER_QUERIES
+ * query examples (defaults 1 and 15) from each class, all distinct; labels
+ * are 0..N-1 in the order the classes were drawn.  With
+ * ::ML_SAMPLER_ROTATIONS set to 1, every class also appears rotated by 90,
+ * 180 and 270 degrees as three new classes (square images only), as in
+ * the usual Omniglot meta-training.
+ * @param out Receives the sampler; the caller owns it.
+ * @param dataset Its data is shared, not copied; the data set may be freed
+ *        before the sampler.
+ * @param seed Seed of the sampler's own generator.
+ * @return ::ML_OK; ::ML_ERR_INVALID_ARG; ::ML_ERR_NOMEM.
+ */
+ML_API ml_status ml_sampler_create_episodes(ml_sampler **out, const ml_dataset *dataset,
+                                            uint64_t seed);
 
 /**
  * @brief Sets a sampler parameter.
@@ -364,6 +454,146 @@ ML_API void ml_sampler_free(ml_sampler *sampler);
 
 /** @brief The sampler's last error message; "" if none, never NULL. */
 ML_API const char *ml_sampler_last_error(const ml_sampler *sampler);
+
+/* ======================================================================
+ * Data sets (labelled examples for few-shot classification)
+ * ====================================================================== */
+
+/** Rules for ml_dataset_split(). */
+typedef enum ml_split_rule {
+    ML_SPLIT_GROUPS = 1,       /**< the classes whose group (Omniglot: alphabet) is listed in `spec` */
+    ML_SPLIT_CLASSES = 2,      /**< the classes whose name is listed in `spec` */
+    ML_SPLIT_FRACTION = 3      /**< a seeded random fraction of the classes: `spec` is e.g. "0.8" */
+} ml_split_rule;
+
+/**
+ * @brief A data set from caller arrays (copied).
+ * @param out Receives the data set; the caller owns it (ml_dataset_free()).
+ * @param n Number of examples (at least 1).
+ * @param ndim Rank of one example, 1 to 3 (features; or channels, height, width).
+ * @param shape The shape of one example, `ndim` sizes.
+ * @param x `n` examples, row-major, each of the shape's product of floats.
+ * @param labels `n` class labels, each >= 0; classes are named by their
+ *        number ("0", "1", ...) and have no group.
+ * @return ::ML_OK; ::ML_ERR_INVALID_ARG (NULL pointers, zero sizes, a
+ *         negative label); ::ML_ERR_NUMERIC for a non-finite value;
+ *         ::ML_ERR_NOMEM.
+ */
+ML_API ml_status ml_dataset_create(ml_dataset **out, size_t n, size_t ndim,
+                                   const size_t *shape, const float *x,
+                                   const int *labels);
+
+/**
+ * @brief Loads a directory of PNG images in the Omniglot layout.
+ *
+ * Every directory that directly holds `.png` files is one class, named by
+ * its path below `dir` (e.g. "Greek/character03"); the class's group is the
+ * first component of that path (the alphabet).  Any depth of grouping
+ * works: `dir/<alphabet>/<character>/<image>.png` as Omniglot ships, or
+ * `dir/<class>/<image>.png` (group = class).  Classes are sorted by name
+ * and images by file name, so the result is the same on every machine.
+ * Images are decoded with libpng (any bit depth, grey or colour, which is
+ * converted to grey luminance), scaled to [0, 1], inverted (1 - v, so
+ * Omniglot's dark strokes on white become 1 on 0) when `invert` is
+ * non-zero, and resized to `size` x `size` with an area (box) filter: each
+ * output pixel is the mean of the input area it covers, with fractional
+ * pixels weighted by their overlap.
+ * @param out Receives the data set; the caller owns it.
+ * @param dir The root directory.
+ * @param size Output height and width in pixels (28 for the usual
+ *        benchmarks), 1 to 1024.
+ * @param invert Non-zero to invert intensities.
+ * @return ::ML_OK; ::ML_ERR_INVALID_ARG; ::ML_ERR_IO (unreadable
+ *         directory or file); ::ML_ERR_FORMAT (a `.png` file that is not a
+ *         valid PNG, or no PNG found); ::ML_ERR_NOMEM.
+ */
+ML_API ml_status ml_dataset_load_images(ml_dataset **out, const char *dir, size_t size,
+                                        int invert);
+
+/**
+ * @brief Loads images and labels in the IDX format of MNIST and
+ * Fashion-MNIST, gzip-compressed or not (detected from the content).
+ *
+ * Images must be unsigned bytes of rank 3 (count, rows, columns), scaled to
+ * [0, 1]; labels unsigned bytes of rank 1 with the same count.  Classes
+ * are the label values present, named by their number.
+ * @param out Receives the data set; the caller owns it.
+ * @param images_path The images file (e.g. train-images-idx3-ubyte.gz).
+ * @param labels_path The labels file.
+ * @return ::ML_OK; ::ML_ERR_INVALID_ARG; ::ML_ERR_IO; ::ML_ERR_FORMAT
+ *         (wrong magic number, type or rank, absurd or inconsistent sizes,
+ *         truncated data); ::ML_ERR_NOMEM.
+ */
+ML_API ml_status ml_dataset_load_idx(ml_dataset **out, const char *images_path,
+                                     const char *labels_path);
+
+/** @brief Frees a data set.  NULL is a no-op.  Samplers made from it keep
+ * working: they hold their own reference to the data. */
+ML_API void ml_dataset_free(ml_dataset *dataset);
+
+/** @brief Number of examples (0 for NULL). */
+ML_API size_t ml_dataset_size(const ml_dataset *dataset);
+
+/** @brief Number of classes (0 for NULL). */
+ML_API size_t ml_dataset_num_classes(const ml_dataset *dataset);
+
+/** @brief Floats per example (0 for NULL). */
+ML_API size_t ml_dataset_input_size(const ml_dataset *dataset);
+
+/**
+ * @brief The shape of one example.
+ * @param dataset The data set.
+ * @param out_ndim Receives the rank (1 to 3).
+ * @param shape Receives the sizes; room for 3.
+ * @return ::ML_OK; ::ML_ERR_INVALID_ARG for NULL pointers.
+ */
+ML_API ml_status ml_dataset_shape(const ml_dataset *dataset, size_t *out_ndim,
+                                  size_t *shape);
+
+/** @brief Name of class `i`, borrowed from the data set (valid until it is
+ * freed); NULL if out of range. */
+ML_API const char *ml_dataset_class_name(const ml_dataset *dataset, size_t i);
+
+/** @brief Group of class `i` (Omniglot: the alphabet), borrowed; NULL if out of range. */
+ML_API const char *ml_dataset_class_group(const ml_dataset *dataset, size_t i);
+
+/**
+ * @brief Copies example `i` into `x` and its class index into `*label`.
+ * @param dataset The data set.
+ * @param i Example index.
+ * @param x Receives the example (`count` floats, exactly the input size).
+ * @param count Capacity of `x` in floats.
+ * @param label Receives the class index (0..classes-1); may be NULL.
+ * @return ::ML_OK; ::ML_ERR_INVALID_ARG; ::ML_ERR_RANGE for `i` out of
+ *         range; ::ML_ERR_SHAPE for a wrong count.
+ */
+ML_API ml_status ml_dataset_get(const ml_dataset *dataset, size_t i, float *x,
+                                size_t count, int *label);
+
+/**
+ * @brief Splits the classes in two by a named rule: the classes the rule
+ * selects (and all their examples) go to `out_selected`, the others to
+ * `out_rest`.
+ *
+ * The result depends only on the data set, the rule, `spec` and `seed`,
+ * never on the machine: classes keep their sorted order, and
+ * ::ML_SPLIT_FRACTION shuffles the sorted class list with the library's
+ * own generator seeded with `seed`, then takes round(fraction * classes).
+ * @param dataset The data set (not changed).
+ * @param rule An ::ml_split_rule.
+ * @param spec Comma-separated group or class names, or a fraction in (0, 1).
+ * @param seed Used by ::ML_SPLIT_FRACTION only.
+ * @param out_selected Receives the selected classes (caller owns); may be NULL.
+ * @param out_rest Receives the other classes (caller owns); may be NULL.
+ * @return ::ML_OK; ::ML_ERR_INVALID_ARG (bad rule or spec, a listed name
+ *         that does not exist, an empty side); ::ML_ERR_NOMEM.
+ */
+ML_API ml_status ml_dataset_split(const ml_dataset *dataset, ml_split_rule rule,
+                                  const char *spec, uint64_t seed,
+                                  ml_dataset **out_selected, ml_dataset **out_rest);
+
+/** @brief The data set's last error message; "" if none, never NULL. */
+ML_API const char *ml_dataset_last_error(const ml_dataset *dataset);
 
 /* ======================================================================
  * Optimisers
@@ -444,7 +674,10 @@ typedef enum ml_strategy {
     ML_STRATEGY_FOMAML = 2,    /**< first-order MAML */
     ML_STRATEGY_REPTILE = 3,   /**< Reptile */
     ML_STRATEGY_METASGD = 4,   /**< Meta-SGD: per-parameter inner step sizes, meta-learned */
-    ML_STRATEGY_JOINT = 5      /**< baseline: trained on all tasks jointly, fine-tuned at test */
+    ML_STRATEGY_JOINT = 5,     /**< baseline: trained on all tasks jointly, fine-tuned at test */
+    ML_STRATEGY_PROTONET = 10, /**< prototypical network: nearest class mean, squared Euclidean */
+    ML_STRATEGY_SIAMESE = 11,  /**< siamese network: L1-distance head on pairs, binary cross-entropy */
+    ML_STRATEGY_RELATION = 12  /**< relation network: a learned relation module, MSE to one-hot */
 } ml_strategy;
 
 /** Learner parameters, for ml_learner_set() / ml_learner_get(). */
@@ -463,17 +696,25 @@ typedef enum ml_learner_param {
  * @brief Creates a learner: a copy of `model`, a strategy and freshly
  * initialised parameters.
  *
- * Weights and biases of a dense layer with n inputs are drawn uniformly in
- * [-1/sqrt(n), 1/sqrt(n)] from a generator seeded with `seed`, which the
- * learner keeps for everything random it does later.  The outer
- * optimiser is Adam with learning rate 0.001 until ml_learner_set_optimizer().
- * @param strategy An ::ml_strategy.
- * @param seed Seed of the learner's random number generator.
+ * For the gradient-based strategies (MAML, first-order MAML, Reptile,
+ * Meta-SGD, joint) the model maps inputs to outputs and must end with a
+ * dense layer (one output per class for classification).  For the metric
+ * strategies (prototypical, siamese, relation) the model is the embedding
+ * network and may end with any layer; the siamese and relation networks add
+ * a head of their own (a dense unit on |f(x1) - f(x2)|; the relation
+ * module) whose parameters follow the model's in the meta-parameters.
+ * Weights and biases of a layer with n inputs per output are drawn
+ * uniformly in [-1/sqrt(n), 1/sqrt(n)] from a generator seeded with
+ * `seed`, which the learner keeps for everything random it does later.
+ * The outer optimiser is Adam with learning rate 0.001 until
+ * ml_learner_set_optimizer().
  * @param out Receives the learner; the caller owns it (ml_learner_free()).
  * @param model Copied; the caller keeps ownership of `model`.
+ * @param strategy An ::ml_strategy.
+ * @param seed Seed of the learner's random number generator.
  * @return ::ML_OK; ::ML_ERR_INVALID_ARG (NULL pointers, unknown strategy, a
- *         model without layers or whose last layer is not dense);
- *         ::ML_ERR_NOMEM.
+ *         model without layers, a gradient-based strategy on a model whose
+ *         last layer is not dense); ::ML_ERR_NOMEM.
  */
 ML_API ml_status ml_learner_create(ml_learner **out, const ml_model *model,
                                    ml_strategy strategy, uint64_t seed);

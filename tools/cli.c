@@ -49,6 +49,9 @@ static const struct {
     {"reptile", ML_STRATEGY_REPTILE},
     {"metasgd", ML_STRATEGY_METASGD},
     {"joint", ML_STRATEGY_JOINT},
+    {"protonet", ML_STRATEGY_PROTONET},
+    {"siamese", ML_STRATEGY_SIAMESE},
+    {"relation", ML_STRATEGY_RELATION},
 };
 
 const char *cli_strategy_name(int strategy)
@@ -69,7 +72,13 @@ int cli_strategy_parse(const char *name)
 
 const char *cli_strategy_list(void)
 {
-    return "maml, fomaml, reptile, metasgd, joint";
+    return "maml, fomaml, reptile, metasgd, joint, protonet, siamese, relation";
+}
+
+int cli_strategy_is_metric(int strategy)
+{
+    return strategy == ML_STRATEGY_PROTONET || strategy == ML_STRATEGY_SIAMESE ||
+           strategy == ML_STRATEGY_RELATION;
 }
 
 double cli_now(void)

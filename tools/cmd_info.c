@@ -95,7 +95,7 @@ static int gather(const ml_learner *l, const char *path, info *in)
         double frac = in->anneal > 0 ? fmin(in->iteration / in->anneal, 1.0) : 0.0;
         in->eps_now = in->eps + (in->eps_final - in->eps) * frac;
     }
-    if (in->n_meta > in->n_params)
+    if (in->strategy == ML_STRATEGY_METASGD && in->n_meta > in->n_params)
         return alpha_stats(l, in);
     return EXIT_OK;
 }
@@ -105,11 +105,18 @@ static void print_text(const char *path, const info *in)
     printf("file:             %s (%lld bytes)\n", path, in->size);
     printf("strategy:         %s\n", cli_strategy_name(in->strategy));
     printf("model:            %s\n", in->model);
-    printf("parameters:       %zu in the network, %zu meta-parameters\n", in->n_params,
-           in->n_meta);
+    printf("parameters:       %zu in the network, %zu meta-parameters%s\n", in->n_params,
+           in->n_meta,
+           in->strategy == ML_STRATEGY_SIAMESE    ? " (with the siamese head)"
+           : in->strategy == ML_STRATEGY_RELATION ? " (with the relation module)"
+                                                  : "");
     printf("iterations:       %.0f\n", in->iteration);
+    if (cli_strategy_is_metric(in->strategy)) {
+        printf("inner loop:       none (adapts by embedding the support set)\n");
+        return;
+    }
     printf("inner steps:      %.0f\n", in->inner_steps);
-    if (in->n_meta > in->n_params)
+    if (in->strategy == ML_STRATEGY_METASGD && in->n_meta > in->n_params)
         printf("inner lr:         learned per parameter: mean %.4g, range [%.4g, %.4g]\n",
                in->alpha_mean, in->alpha_min, in->alpha_max);
     else
@@ -138,8 +145,11 @@ static void print_json(const char *path, const info *in)
     json_uint(&w, "params", in->n_params);
     json_uint(&w, "meta_params", in->n_meta);
     json_number(&w, "iterations", in->iteration);
-    json_number(&w, "inner_steps", in->inner_steps);
-    if (in->n_meta > in->n_params) {
+    int metric = cli_strategy_is_metric(in->strategy);
+    json_number(&w, "inner_steps", metric ? NAN : in->inner_steps);
+    if (metric) {
+        json_null(&w, "inner_lr");
+    } else if (in->strategy == ML_STRATEGY_METASGD && in->n_meta > in->n_params) {
         json_begin_object(&w, "inner_lr_learned");
         json_number(&w, "mean", in->alpha_mean);
         json_number(&w, "min", in->alpha_min);

@@ -41,7 +41,7 @@ static const char *const TRUE_COLOUR = "#222222", *const SUPPORT_COLOUR = "#d627
 void plot_opts_init(plot_opts *o)
 {
     memset(o, 0, sizeof *o);
-    task_opts_init(&o->task, 0);
+    task_opts_init(&o->task, TASK_USE_PLOT);
     o->steps = (arg_steps){3, {0, 1, 10}};
     o->tasks = 3;
     o->seed = 1;
@@ -197,6 +197,9 @@ int plot_run(const char *path, const plot_opts *o, const task_spec *ts)
     int rc = EXIT_OK;
     if (ml_learner_load(&l, path) != ML_OK)
         rc = cli_lib_error(NULL);
+    else if (cli_strategy_is_metric(ml_learner_strategy(l)))
+        rc = cli_usage_error("plot: %s is a %s learner: plot is not supported for image "
+                             "tasks", path, cli_strategy_name(ml_learner_strategy(l)));
     else if (ml_learner_set(l, ML_LEARNER_THREADS, (double)o->threads) != ML_OK ||
              ml_learner_get(l, ML_LEARNER_ITERATION, &iters) != ML_OK)
         rc = cli_lib_error(l);

@@ -13,17 +13,22 @@ const char usage_train[] =
     "usage: " PROG " train [options] --out FILE\n"
     "\n"
     "Meta-trains a learner on tasks drawn afresh every iteration and saves it.\n"
-    "The defaults are the MAML paper's sine-wave setup.\n"
+    "The defaults are the MAML paper's sine-wave setup; on image tasks they are\n"
+    "the papers' few-shot setups with fewer iterations.\n"
     "\n"
-    "  --task KIND[:ARG]      task family (default sine; known: sine)\n"
-    "  --strategy NAME        maml, fomaml, reptile, metasgd or joint (default maml)\n"
-    "  --shots K              support examples per task (default 10)\n"
-    "  --queries Q            query examples per task (default 10)\n"
-    "  --iterations N         meta-updates to do (default 70000)\n"
-    "  --meta-batch B         tasks per meta-update (default 25)\n"
+    "  --task KIND[:ARG]      sine (default), omniglot:DIR or idx:IMAGES,LABELS\n"
+    "  --strategy NAME        maml, fomaml, reptile, metasgd or joint; on image tasks\n"
+    "                         also protonet, siamese or relation (default maml)\n"
+    "  --shots K              support examples per task (default 10; images 1 a class)\n"
+    "  --queries Q            query examples per task (default 10; images 5 a class)\n"
+    "  --iterations N         meta-updates to do (default 70000; images 2000)\n"
+    "  --meta-batch B         tasks per meta-update (default 25; images: 4, reptile 5,\n"
+    "                         and 1 episode for protonet, siamese, relation as in\n"
+    "                         Snell et al.; the MAML paper uses 32 for 5-way Omniglot)\n"
     "  --inner-steps S        inner-loop steps (default 1; reptile 5)\n"
-    "  --inner-lr A           inner-loop step size (default 0.01; reptile 0.02;\n"
-    "                         metasgd learns its own)\n"
+    "  --inner-lr A           inner-loop step size (default 0.01; reptile 0.02, on\n"
+    "                         images 0.001 with Adam; maml, fomaml on images 0.4 as\n"
+    "                         in the MAML paper; metasgd learns its own)\n"
     "  --outer-lr B           step size of the outer Adam (default 0.001; not reptile)\n"
     "  --epsilon E            reptile: outer step size (default 1.0: the step\n"
     "                         on the mean over a meta-batch)\n"
@@ -31,14 +36,16 @@ const char usage_train[] =
     "  --anneal-iters N       reptile: iterations of the linear annealing\n"
     "                         (default: this run's --iterations)\n"
     "  --inner-adam           reptile: Adam with beta1 = 0 in the inner loop, not SGD\n"
+    "                         (the default on image tasks, as in the Reptile paper)\n"
+    "  --inner-sgd            reptile on image tasks: SGD in the inner loop instead\n"
     "  --threads T            worker threads (default 1; the result does not depend on it)\n"
     "  --seed S               seed of the initial parameters and the tasks (default 1)\n"
     "  --out FILE             where to save the learner (default with --resume: that file)\n"
     "  --checkpoint-every N   also save to the --out file every N iterations\n"
-    "  --resume FILE          load FILE and train it for --iterations more; pass the\n"
-    "                         first run's --seed and task options to draw the same tasks\n"
-    "                         as one uninterrupted run (a split reptile run needs\n"
-    "                         --anneal-iters TOTAL on its first part)\n"
+    "  --resume FILE          load FILE and train it for --iterations more; with the\n"
+    "                         first run's --seed and task options, the tasks are those\n"
+    "                         of one uninterrupted run (split reptile runs need\n"
+    "                         --anneal-iters TOTAL on their first part)\n"
     "  --log-every N          without a terminal: a progress line every N iterations\n"
     "                         (default every 10%)\n"
     "  --quiet                no progress output\n"
@@ -49,12 +56,26 @@ const char usage_train[] =
     "  --phase-min P, --phase-max P   phase range (default 0 to pi)\n"
     "  --x-min X, --x-max X           input range (default -5 to 5)\n"
     "\n"
+    "image task options (omniglot:DIR, a directory in the Omniglot layout\n"
+    "DIR/<alphabet>/<character>/<image>.png; idx:IMAGES,LABELS, MNIST-style files):\n"
+    "  --ways N               classes per episode (default 5)\n"
+    "  --rotations 0|1        add the training classes rotated by 90, 180 and 270\n"
+    "                         degrees as new classes (default 1 for omniglot, 0 for idx)\n"
+    "  --image-size S         omniglot: inverted and resized to SxS (default 28)\n"
+    "  --filters F, --blocks B   Conv-4 filters per block, blocks (default 64, 4)\n"
+    "  --train-split RULE     the classes to train on: all (default), groups:A,B,...\n"
+    "                         (alphabets), classes:A,B,... or fraction:F\n"
+    "  --split-seed S         seed of fraction: splits (default 0)\n"
+    "  --test-split RULE      checked only, so train and eval can share options\n"
+    "Network: Conv-4, plus a dense layer of --ways outputs for the gradient-based\n"
+    "strategies.  Test on classes not trained on: see '" PROG " help eval'.\n"
+    "\n"
     "Ctrl-C stops after the current iteration and saves what was learned.\n";
 
 void train_opts_init(train_opts *o)
 {
     memset(o, 0, sizeof *o);
-    task_opts_init(&o->task, 10);
+    task_opts_init(&o->task, TASK_USE_TRAIN);
     o->strategy = NULL;
     o->iterations = 70000;
     o->meta_batch = 25;
@@ -67,16 +88,66 @@ void train_opts_init(train_opts *o)
     o->seed = 1;
 }
 
+/* The settings of a run: the options given, or the defaults for the
+ * strategy and task kind. */
+typedef struct train_settings {
+    uint64_t iterations, meta_batch, inner_steps;
+    double inner_lr;
+    int inner_adam;
+} train_settings;
+
+static train_settings effective_settings(const train_opts *o, const task_spec *ts,
+                                         int strategy)
+{
+    int reptile = strategy == ML_STRATEGY_REPTILE, images = ts->kind->classification;
+    int maml = strategy == ML_STRATEGY_MAML || strategy == ML_STRATEGY_FOMAML;
+    train_settings e = {
+        .iterations = o->iterations,
+        .meta_batch = o->meta_batch,
+        .inner_steps = o->inner_steps_given ? o->inner_steps : reptile ? 5 : o->inner_steps,
+        .inner_lr = o->inner_lr,
+        .inner_adam = o->inner_adam,
+    };
+    if (!o->inner_lr_given && reptile)
+        e.inner_lr = images && !o->inner_sgd ? 0.001 : 0.02;
+    if (images) {
+        if (!o->iterations_given)
+            e.iterations = 2000;
+        if (!o->meta_batch_given)
+            e.meta_batch = cli_strategy_is_metric(strategy) ? 1 : reptile ? 5 : 4;
+        if (!o->inner_lr_given && maml)
+            e.inner_lr = 0.4;
+        if (reptile && !o->inner_sgd)
+            e.inner_adam = 1;
+    }
+    return e;
+}
+
 /* Options of one strategy given to another are refused rather than
  * silently ignored: the user believes they changed something. */
-static int check_strategy_options(const train_opts *o, int strategy)
+static int check_strategy_options(const train_opts *o, const task_spec *ts, int strategy)
 {
     const char *name = cli_strategy_name(strategy);
+    if (cli_strategy_is_metric(strategy) && !ts->kind->classification)
+        return cli_usage_error("train: %s classifies: it needs an image task (--task "
+                               "omniglot:DIR or idx:IMAGES,LABELS), not %s", name,
+                               ts->kind->name);
+    if (cli_strategy_is_metric(strategy)) {
+        const char *bad = o->inner_lr_given      ? "--inner-lr"
+                          : o->inner_steps_given ? "--inner-steps"
+                                                 : NULL;
+        if (bad)
+            return cli_usage_error("train: %s has no inner loop (it adapts by embedding "
+                                   "the support set): %s does not apply", name, bad);
+    }
+    if (o->inner_adam && o->inner_sgd)
+        return cli_usage_error("train: --inner-adam and --inner-sgd exclude each other");
     if (strategy != ML_STRATEGY_REPTILE) {
         const char *bad = o->epsilon_given         ? "--epsilon"
                           : o->epsilon_final_given ? "--epsilon-final"
                           : o->anneal_given        ? "--anneal-iters"
                           : o->inner_adam          ? "--inner-adam"
+                          : o->inner_sgd           ? "--inner-sgd"
                                                    : NULL;
         if (bad)
             return cli_usage_error("train: %s applies only to --strategy reptile, not %s",
@@ -111,25 +182,27 @@ static int set_outer_adam(ml_learner *l, double lr)
 
 /* The settings the command line gives; on a resumed learner only those
  * given explicitly, so the file's own settings carry on otherwise. */
-static int apply_settings(ml_learner *l, const train_opts *o, int strategy, int fresh)
+static int apply_settings(ml_learner *l, const train_opts *o, const train_settings *e,
+                          int strategy, int fresh)
 {
     int reptile = strategy == ML_STRATEGY_REPTILE;
+    int inner = !cli_strategy_is_metric(strategy);
     struct {
         int apply;
         ml_learner_param key;
         double value;
     } s[] = {
-        {fresh || o->inner_steps_given, ML_LEARNER_INNER_STEPS,
-         (double)(reptile && !o->inner_steps_given ? 5 : o->inner_steps)},
-        {(fresh && strategy != ML_STRATEGY_METASGD) || o->inner_lr_given,
-         ML_LEARNER_INNER_LR, reptile && !o->inner_lr_given ? 0.02 : o->inner_lr},
+        {inner && (fresh || o->inner_steps_given), ML_LEARNER_INNER_STEPS,
+         (double)e->inner_steps},
+        {inner && ((fresh && strategy != ML_STRATEGY_METASGD) || o->inner_lr_given),
+         ML_LEARNER_INNER_LR, e->inner_lr},
         {reptile && (fresh || o->epsilon_given), ML_LEARNER_REPTILE_EPSILON, o->epsilon},
         {reptile && (fresh || o->epsilon_final_given), ML_LEARNER_REPTILE_EPSILON_FINAL,
          o->epsilon_final},
         {reptile && (fresh || o->anneal_given), ML_LEARNER_REPTILE_ANNEAL_ITERS,
-         (double)(o->anneal_given ? o->anneal_iters : o->iterations)},
-        {reptile && (fresh || o->inner_adam), ML_LEARNER_REPTILE_INNER_ADAM,
-         o->inner_adam ? 1.0 : 0.0},
+         (double)(o->anneal_given ? o->anneal_iters : e->iterations)},
+        {reptile && (fresh || o->inner_adam || o->inner_sgd), ML_LEARNER_REPTILE_INNER_ADAM,
+         e->inner_adam ? 1.0 : 0.0},
         {1, ML_LEARNER_THREADS, (double)o->threads},
     };
     for (size_t i = 0; i < sizeof s / sizeof s[0]; i++)
@@ -142,41 +215,59 @@ static int apply_settings(ml_learner *l, const train_opts *o, int strategy, int 
     return EXIT_OK;
 }
 
-static int make_learner(const train_opts *o, const task_spec *ts, ml_learner **out)
+/* A new learner, or the resumed one, with the task's data loaded (the data
+ * fixes the network's input; a resumed network fixes the image size). */
+static int make_learner(const train_opts *o, task_spec *ts, ml_learner **out,
+                        train_settings *e)
 {
     if (o->resume) {
         if (ml_learner_load(out, o->resume) != ML_OK)
             return cli_lib_error(NULL);
         int st = ml_learner_strategy(*out);
-        if (o->strategy && cli_strategy_parse(o->strategy) != st) {
+        int rc = EXIT_OK;
+        if (o->strategy && cli_strategy_parse(o->strategy) != st)
+            rc = cli_usage_error("train: --strategy %s does not match %s, a %s learner",
+                                 o->strategy, o->resume, cli_strategy_name(st));
+        if (rc == EXIT_OK)
+            rc = check_strategy_options(o, ts, st);
+        *e = effective_settings(o, ts, st);
+        if (rc == EXIT_OK)
+            rc = task_spec_load(ts, "train", *out);
+        if (rc == EXIT_OK)
+            rc = apply_settings(*out, o, e, st, 0);
+        if (rc != EXIT_OK) {
             ml_learner_free(*out);
             *out = NULL;
-            return cli_usage_error("train: --strategy %s does not match %s, a %s learner",
-                                   o->strategy, o->resume, cli_strategy_name(st));
         }
-        int rc = check_strategy_options(o, st);
-        if (rc == EXIT_OK)
-            rc = apply_settings(*out, o, st, 0);
         return rc;
     }
     int st = o->strategy ? cli_strategy_parse(o->strategy) : ML_STRATEGY_MAML;
-    int rc = check_strategy_options(o, st);
+    int rc = check_strategy_options(o, ts, st);
     if (rc != EXIT_OK)
         return rc;
+    *e = effective_settings(o, ts, st);
+    if ((rc = task_spec_load(ts, "train", NULL)) != EXIT_OK)
+        return rc;
     ml_model *m;
-    if (ts->kind->make_model(ts, &m) != ML_OK)
+    if (ts->kind->make_model(ts, st, &m) != ML_OK)
         return cli_lib_error(NULL);
     ml_status s = ml_learner_create(out, m, (ml_strategy)st, o->seed);
     ml_model_free(m);
     if (s != ML_OK)
         return cli_lib_error(NULL);
-    return apply_settings(*out, o, st, 1);
+    rc = apply_settings(*out, o, e, st, 1);
+    if (rc != EXIT_OK) {
+        ml_learner_free(*out);
+        *out = NULL;
+    }
+    return rc;
 }
 
-static void print_json(const train_opts *o, const ml_learner *l, const char *out,
-                       const trainer_result *r, int rc)
+static void print_json(const train_opts *o, const task_spec *ts, const ml_learner *l,
+                       const char *out, const train_settings *e, const trainer_result *r,
+                       int rc)
 {
-    int st = ml_learner_strategy(l);
+    int st = ml_learner_strategy(l), metric = cli_strategy_is_metric(st);
     double v;
     json_writer w;
     json_init(&w, stdout);
@@ -184,12 +275,19 @@ static void print_json(const train_opts *o, const ml_learner *l, const char *out
     json_string(&w, "command", "train");
     json_string(&w, "strategy", cli_strategy_name(st));
     json_string(&w, "task", o->task.spec);
-    json_uint(&w, "shots", o->task.shots);
-    json_uint(&w, "queries", o->task.queries);
-    json_uint(&w, "meta_batch", o->meta_batch);
-    json_number(&w, "inner_steps",
-                ml_learner_get(l, ML_LEARNER_INNER_STEPS, &v) == ML_OK ? v : NAN);
-    json_number(&w, "inner_lr", st != ML_STRATEGY_METASGD &&
+    if (ts->kind->classification) {
+        json_uint(&w, "ways", ts->opts.ways);
+        json_bool(&w, "rotations", ts->opts.rotations != 0);
+        json_string(&w, "train_split", o->task.train_split ? o->task.train_split : "all");
+    }
+    json_uint(&w, "shots", ts->opts.shots);
+    json_uint(&w, "queries", ts->opts.queries);
+    json_uint(&w, "meta_batch", e->meta_batch);
+    json_number(&w, "inner_steps", !metric && ml_learner_get(l, ML_LEARNER_INNER_STEPS,
+                                                              &v) == ML_OK
+                                       ? v
+                                       : NAN);
+    json_number(&w, "inner_lr", !metric && st != ML_STRATEGY_METASGD &&
                                         ml_learner_get(l, ML_LEARNER_INNER_LR, &v) == ML_OK
                                     ? v
                                     : NAN);
@@ -215,22 +313,39 @@ static void print_json(const train_opts *o, const ml_learner *l, const char *out
     json_finish(&w);
 }
 
-int train_run(const train_opts *o, const task_spec *ts)
+/* One task drawn before training, so a data set that cannot give the
+ * episodes asked for (too many ways, too few examples per class) fails at
+ * once with the library's message rather than inside the progress display. */
+static int probe_sampler(ml_sampler *s)
+{
+    ml_task *t = NULL;
+    if (ml_sampler_sample(s, &t) != ML_OK)
+        return cli_fail("%s", ml_sampler_last_error(s));
+    ml_task_free(t);
+    return EXIT_OK;
+}
+
+int train_run(const train_opts *o, task_spec *ts)
 {
     const char *out = o->out ? o->out : o->resume;
     ml_learner *l = NULL;
     ml_sampler *s = NULL;
-    int rc = make_learner(o, ts, &l);
+    train_settings e;
+    int rc = make_learner(o, ts, &l, &e);
     if (rc == EXIT_OK && ts->kind->make_sampler(ts, o->seed, &s) != ML_OK)
         rc = cli_lib_error(NULL);
+    if (rc == EXIT_OK)
+        rc = probe_sampler(s);
     if (rc != EXIT_OK) {
+        ml_sampler_free(s);
         ml_learner_free(l);
+        task_spec_release(ts);
         return rc;
     }
     trainer_cfg c = {
         .label = "train",
-        .iterations = o->iterations,
-        .meta_batch = o->meta_batch,
+        .iterations = e.iterations,
+        .meta_batch = e.meta_batch,
         .seed = o->seed,
         .checkpoint_every = o->checkpoint_every,
         .checkpoint_path = out,
@@ -245,24 +360,26 @@ int train_run(const train_opts *o, const task_spec *ts)
         } else {
             double n = (double)(r.last - r.first);
             char loss[32];
-            printf("%s %s on %s: %llu iterations in %.2f s (%.0f it/s), loss %s; "
+            printf("%s %s on %s: %llu iterations in %.2f s (%.*f it/s), loss %s; "
                    "saved to %s (%llu iterations in all)\n",
                    rc == EXIT_INTERRUPTED ? "interrupted: trained" : "trained",
                    cli_strategy_name(ml_learner_strategy(l)), o->task.spec,
                    (unsigned long long)(r.last - r.first), r.seconds,
+                   r.seconds > 0 && n / r.seconds < 10 ? 2 : 0,
                    r.seconds > 0 ? n / r.seconds : 0.0, cli_num(loss, r.loss), out,
                    (unsigned long long)r.last);
             if (rc == EXIT_INTERRUPTED)
                 printf("continue with: " PROG " train --resume %s --iterations %llu "
                        "--seed %llu --meta-batch %llu (and the same task options)\n",
                        out, (unsigned long long)(c.iterations - (r.last - r.first)),
-                       (unsigned long long)o->seed, (unsigned long long)o->meta_batch);
+                       (unsigned long long)o->seed, (unsigned long long)e.meta_batch);
             if (o->json)
-                print_json(o, l, out, &r, rc);
+                print_json(o, ts, l, out, &e, &r, rc);
         }
     }
     ml_sampler_free(s);
     ml_learner_free(l);
+    task_spec_release(ts);
     return rc;
 }
 
@@ -274,10 +391,10 @@ int cmd_train(int argc, char **argv)
     task_opts_table(&o.task, task_table);
     const arg_opt table[] = {
         {.name = "strategy", .type = ARG_STRING, .dest = &o.strategy},
-        {.name = "iterations", .type = ARG_U64, .dest = &o.iterations, .ulo = 1,
-         .uhi = 1000000000000ULL},
-        {.name = "meta-batch", .type = ARG_U64, .dest = &o.meta_batch, .ulo = 1,
-         .uhi = 1000000},
+        {.name = "iterations", .type = ARG_U64, .dest = &o.iterations,
+         .given = &o.iterations_given, .ulo = 1, .uhi = 1000000000000ULL},
+        {.name = "meta-batch", .type = ARG_U64, .dest = &o.meta_batch,
+         .given = &o.meta_batch_given, .ulo = 1, .uhi = 1000000},
         {.name = "inner-steps", .type = ARG_U64, .dest = &o.inner_steps,
          .given = &o.inner_steps_given, .ulo = 1, .uhi = 100000},
         {.name = "inner-lr", .type = ARG_DOUBLE, .dest = &o.inner_lr,
@@ -291,6 +408,7 @@ int cmd_train(int argc, char **argv)
         {.name = "anneal-iters", .type = ARG_U64, .dest = &o.anneal_iters,
          .given = &o.anneal_given, .ulo = 0, .uhi = 1000000000000ULL},
         {.name = "inner-adam", .type = ARG_FLAG, .dest = &o.inner_adam},
+        {.name = "inner-sgd", .type = ARG_FLAG, .dest = &o.inner_sgd},
         {.name = "threads", .type = ARG_U64, .dest = &o.threads, .ulo = 1, .uhi = 256},
         {.name = "seed", .type = ARG_U64, .dest = &o.seed, .ulo = 0, .uhi = UINT64_MAX},
         {.name = "out", .type = ARG_STRING, .dest = &o.out},

@@ -22,25 +22,30 @@ typedef struct train_opts {
     uint64_t iterations, meta_batch, inner_steps, threads, seed;
     uint64_t checkpoint_every, log_every, anneal_iters;
     double inner_lr, outer_lr, epsilon, epsilon_final;
+    int iterations_given, meta_batch_given;
     int inner_steps_given, inner_lr_given, outer_lr_given, epsilon_given;
-    int epsilon_final_given, anneal_given, inner_adam, json, quiet;
+    int epsilon_final_given, anneal_given, inner_adam, inner_sgd, json, quiet;
 } train_opts;
 
 void train_opts_init(train_opts *o);
-/* Trains and saves; prints a summary line, and the JSON line with
- * o->json.  An exit status. */
-int train_run(const train_opts *o, const task_spec *ts);
+/* Loads the task's data, trains and saves; prints a summary line, and the
+ * JSON line with o->json.  An exit status.  Releases ts's data. */
+int train_run(const train_opts *o, task_spec *ts);
 
 /* ---- eval ---- */
 typedef struct eval_opts {
     task_opts task;
     arg_steps steps;
     uint64_t tasks, seed, threads, baseline_iterations;
-    int no_baseline, json, quiet;
+    int steps_given, baseline_given, no_baseline, json, quiet;
 } eval_opts;
 
 void eval_opts_init(eval_opts *o);
-int eval_run(const char *path, const eval_opts *o, const task_spec *ts);
+/* Releases ts's data. */
+int eval_run(const char *path, const eval_opts *o, task_spec *ts);
+/* eval for classification kinds (cmd_eval_images.c): accuracy over
+ * episodes.  Releases ts's data. */
+int eval_images_run(const char *path, const eval_opts *o, task_spec *ts);
 
 /* ---- plot ---- */
 typedef struct plot_opts {

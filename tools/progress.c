@@ -22,6 +22,7 @@ void progress_start(progress *p, const char *label, uint64_t first, uint64_t tot
     p->quiet = quiet;
     p->drawn = 0;
     p->label = label;
+    p->unit = "iter";
     p->first = first;
     p->total = total;
     uint64_t n = total > first ? total - first : 1;
@@ -52,8 +53,10 @@ double progress_loss(const progress *p)
 
 void progress_update(progress *p, uint64_t done, double loss)
 {
-    p->ema = EMA_BETA * p->ema + (1.0 - EMA_BETA) * loss;
-    p->ema_weight = EMA_BETA * p->ema_weight + (1.0 - EMA_BETA);
+    if (isfinite(loss)) {   /* a diverged test episode is counted, not averaged */
+        p->ema = EMA_BETA * p->ema + (1.0 - EMA_BETA) * loss;
+        p->ema_weight = EMA_BETA * p->ema_weight + (1.0 - EMA_BETA);
+    }
     if (p->quiet)
         return;
     double now = cli_now(), elapsed = now - p->t0;
@@ -68,10 +71,12 @@ void progress_update(progress *p, uint64_t done, double loss)
                     rate > 0 ? (double)(p->total - done) / rate : NAN);
     char loss_text[32];
     cli_num(loss_text, progress_loss(p));
+    int prec = rate < 10 ? 2 : 0;      /* image tasks run a few iterations a second */
     if (!p->tty) {
-        fprintf(p->f, "%s%siter %llu/%llu loss %s %.0f it/s eta %s\n",
-                p->label ? p->label : "", p->label ? ": " : "", (unsigned long long)done,
-                (unsigned long long)p->total, loss_text, rate, eta);
+        fprintf(p->f, "%s%s%s %llu/%llu loss %s %.*f it/s eta %s\n",
+                p->label ? p->label : "", p->label ? ": " : "", p->unit,
+                (unsigned long long)done,
+                (unsigned long long)p->total, loss_text, prec, rate, eta);
         fflush(p->f);
         return;
     }
@@ -84,9 +89,9 @@ void progress_update(progress *p, uint64_t done, double loss)
     /* \r and "erase to end of line" redraw in place without scrolling. */
     /* The count is padded to the width of the total so the bar stays put. */
     int width = snprintf(NULL, 0, "%llu", (unsigned long long)p->total);
-    fprintf(p->f, "\r%s%s%*llu/%llu [%s] %3.0f%% loss %s %.0f it/s ETA %s\033[K",
+    fprintf(p->f, "\r%s%s%*llu/%llu [%s] %3.0f%% loss %s %.*f it/s ETA %s\033[K",
             p->label ? p->label : "", p->label ? " " : "", width, (unsigned long long)done,
-            (unsigned long long)p->total, bar, 100.0 * frac, loss_text, rate, eta);
+            (unsigned long long)p->total, bar, 100.0 * frac, loss_text, prec, rate, eta);
     fflush(p->f);
     p->drawn = 1;
 }

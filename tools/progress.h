@@ -10,6 +10,7 @@ typedef struct progress {
     FILE *f;
     int tty, quiet, drawn;
     const char *label;
+    const char *unit;        /* plain lines: "iter" unless the caller changes it */
     uint64_t first, total;   /* global iteration numbers: start and end */
     uint64_t every;          /* plain mode: a line every this many iterations */
     double t0, last_draw;
@@ -21,7 +22,8 @@ typedef struct progress {
 void progress_start(progress *p, const char *label, uint64_t first, uint64_t total,
                     uint64_t every, int quiet);
 
-/* After iteration `done` (global count) finished with meta-loss `loss`. */
+/* After iteration `done` (global count) finished with meta-loss `loss`
+ * (a non-finite loss is counted but left out of the running mean). */
 void progress_update(progress *p, uint64_t done, double loss);
 
 /* Ends the redrawn line, if any. */

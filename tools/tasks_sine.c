@@ -19,6 +19,9 @@ static const char *const range_names[3] = {"amp", "phase", "x"};
 static int sine_resolve(task_spec *ts, const char *cmd)
 {
     task_opts *o = &ts->opts;
+    int rc = task_refuse_image_options(ts, cmd);
+    if (rc != EXIT_OK)
+        return rc;
     ml_sampler *s;
     if (ml_sampler_create_sine(&s, 0) != ML_OK)
         return cli_lib_error(NULL);
@@ -36,9 +39,10 @@ static int sine_resolve(task_spec *ts, const char *cmd)
     return EXIT_OK;
 }
 
-static ml_status sine_model(const task_spec *ts, ml_model **out)
+static ml_status sine_model(const task_spec *ts, int strategy, ml_model **out)
 {
     (void)ts;
+    (void)strategy;
     const size_t sizes[3] = {40, 40, 1};
     return ml_model_create_mlp(out, 1, 3, sizes, ML_LAYER_RELU);
 }
@@ -112,6 +116,7 @@ const task_kind task_kind_sine = {
     .name = "sine",
     .arg_name = NULL,
     .summary = "y = A sin(x - phase) regression, 1-40-40-1 ReLU network",
+    .classification = 0,
     .resolve = sine_resolve,
     .make_model = sine_model,
     .make_sampler = sine_sampler,

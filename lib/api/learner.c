@@ -22,9 +22,9 @@ ml_status ml_learner_create(ml_learner **out, const ml_model *model,
     if (!ml_strategy_lookup((int)strategy))
         return ml_error(NULL, ML_ERR_INVALID_ARG, "ml_learner_create: unknown strategy %d",
                         (int)strategy);
-    if (model->nlayers == 0 || model->layers[model->nlayers - 1].kind != ML_LAYER_DENSE)
-        return ml_error(NULL, ML_ERR_INVALID_ARG,
-                        "ml_learner_create: the model must end with a dense layer");
+    char msg[ML_ERRMSG_MAX];
+    if (!ml_strategy_model_ok((int)strategy, model, msg))
+        return ml_error(NULL, ML_ERR_INVALID_ARG, "ml_learner_create: %s", msg);
     ml_learner *l;
     ml_status st = ml_learner_new(&l, model, (int)strategy);
     if (st != ML_OK)
@@ -192,7 +192,12 @@ static ml_status check_tasks(ml_learner *l, const char *fn, size_t n,
         const ml_task *t = tasks[i];
         if (!t)
             return ml_error(l->err, ML_ERR_INVALID_ARG, "%s: task %zu is NULL", fn, i);
-        if (t->in_size != in || t->out_size != out)
+        if (l->ops->episode && !t->ways)
+            return ml_error(l->err, ML_ERR_INVALID_ARG,
+                            "%s: task %zu: strategy %s classifies, the task is a regression",
+                            fn, i, l->ops->name);
+        /* Metric strategies compare embeddings: any number of ways fits. */
+        if (t->in_size != in || (!l->ops->episode && t->out_size != out))
             return ml_error(l->err, ML_ERR_SHAPE,
                             "%s: task %zu has %zu inputs and %zu outputs, the model %zu and %zu",
                             fn, i, t->in_size, t->out_size, in, out);

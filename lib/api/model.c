@@ -29,7 +29,8 @@ ml_status ml_model_add_dense(ml_model *model, size_t units)
 {
     if (!model)
         return ml_error(NULL, ML_ERR_INVALID_ARG, "ml_model_add_dense: NULL model");
-    return ml_nn_add_layer(model, ML_LAYER_DENSE, units);
+    const size_t p[4] = {units, 0, 0, 0};
+    return ml_nn_add_layer(model, ML_LAYER_DENSE, p);
 }
 
 ml_status ml_model_add_activation(ml_model *model, ml_layer_kind kind)
@@ -39,7 +40,75 @@ ml_status ml_model_add_activation(ml_model *model, ml_layer_kind kind)
     if (kind != ML_LAYER_RELU && kind != ML_LAYER_TANH && kind != ML_LAYER_SIGMOID)
         return ml_error(model->err, ML_ERR_INVALID_ARG,
                         "ml_model_add_activation: %d is not an activation", (int)kind);
-    return ml_nn_add_layer(model, kind, 0);
+    return ml_nn_add_layer(model, kind, NULL);
+}
+
+ml_status ml_model_add_conv2d(ml_model *model, size_t filters, size_t kernel,
+                              size_t stride, size_t padding)
+{
+    if (!model)
+        return ml_error(NULL, ML_ERR_INVALID_ARG, "ml_model_add_conv2d: NULL model");
+    const size_t p[4] = {filters, kernel, stride, padding};
+    return ml_nn_add_layer(model, ML_LAYER_CONV2D, p);
+}
+
+ml_status ml_model_add_maxpool(ml_model *model, size_t size)
+{
+    if (!model)
+        return ml_error(NULL, ML_ERR_INVALID_ARG, "ml_model_add_maxpool: NULL model");
+    const size_t p[4] = {size, 0, 0, 0};
+    return ml_nn_add_layer(model, ML_LAYER_MAXPOOL, p);
+}
+
+ml_status ml_model_add_batchnorm(ml_model *model)
+{
+    if (!model)
+        return ml_error(NULL, ML_ERR_INVALID_ARG, "ml_model_add_batchnorm: NULL model");
+    return ml_nn_add_layer(model, ML_LAYER_BATCHNORM, NULL);
+}
+
+ml_status ml_model_add_flatten(ml_model *model)
+{
+    if (!model)
+        return ml_error(NULL, ML_ERR_INVALID_ARG, "ml_model_add_flatten: NULL model");
+    return ml_nn_add_layer(model, ML_LAYER_FLATTEN, NULL);
+}
+
+ml_status ml_model_create_conv4(ml_model **out, size_t channels, size_t height,
+                                size_t width, size_t filters, size_t blocks, size_t n_out)
+{
+    if (!out)
+        return ml_error(NULL, ML_ERR_INVALID_ARG, "ml_model_create_conv4: NULL out");
+    *out = NULL;
+    if (blocks < 1 || blocks > 16)
+        return ml_error(NULL, ML_ERR_INVALID_ARG,
+                        "ml_model_create_conv4: %zu blocks (1 to 16 allowed)", blocks);
+    const size_t shape[3] = {channels, height, width};
+    ml_model *m = NULL;
+    ml_status st = ml_model_create(&m, 3, shape);
+    for (size_t b = 0; st == ML_OK && b < blocks; b++) {
+        size_t cur[ML_NN_MAX_INPUT_DIMS];
+        st = ml_model_add_conv2d(m, filters, 3, 1, 1);
+        if (st == ML_OK)
+            st = ml_model_add_batchnorm(m);
+        if (st == ML_OK)
+            st = ml_model_add_activation(m, ML_LAYER_RELU);
+        ml_nn_output_shape(m, cur);
+        if (st == ML_OK && cur[1] >= 2 && cur[2] >= 2)
+            st = ml_model_add_maxpool(m, 2);
+    }
+    if (st == ML_OK)
+        st = ml_model_add_flatten(m);
+    if (st == ML_OK && n_out > 0)
+        st = ml_model_add_dense(m, n_out);
+    if (st != ML_OK) {
+        if (m)
+            ml_error(NULL, st, "ml_model_create_conv4: %s", m->err);
+        ml_nn_model_free(m);
+        return st;
+    }
+    *out = m;
+    return ML_OK;
 }
 
 ml_status ml_model_create_mlp(ml_model **out, size_t n_in, size_t n_layers,
@@ -107,6 +176,8 @@ static const char *layer_name(int kind)
     case ML_LAYER_RELU: return "relu";
     case ML_LAYER_TANH: return "tanh";
     case ML_LAYER_SIGMOID: return "sigmoid";
+    case ML_LAYER_BATCHNORM: return "batchnorm";
+    case ML_LAYER_FLATTEN: return "flatten";
     default: return "?";
     }
 }
@@ -130,7 +201,12 @@ ml_status ml_model_describe(const ml_model *model, char *buf, size_t cap,
         } else {
             const ml_nn_layer *L = &model->layers[i - 1];
             if (L->kind == ML_LAYER_DENSE)
-                n = snprintf(tmp, sizeof tmp, " | dense %zu", L->units);
+                n = snprintf(tmp, sizeof tmp, " | dense %zu", L->p[0]);
+            else if (L->kind == ML_LAYER_CONV2D)
+                n = snprintf(tmp, sizeof tmp, " | conv %zux%zu/%zu+%zu %zu", L->p[1],
+                             L->p[1], L->p[2], L->p[3], L->p[0]);
+            else if (L->kind == ML_LAYER_MAXPOOL)
+                n = snprintf(tmp, sizeof tmp, " | maxpool %zu", L->p[0]);
             else
                 n = snprintf(tmp, sizeof tmp, " | %s", layer_name(L->kind));
         }

@@ -62,6 +62,11 @@ typedef enum ml_ad_op {
     ML_AD_LINEAR,     /* x W + b in one GEMM */
     ML_AD_MASK,       /* g where a > 0, else 0: relu's backward */
     ML_AD_AXPY,       /* a + s b */
+    ML_AD_CONV2D,     /* 2-D convolution (cross-correlation), NCHW */
+    ML_AD_CONV2D_DX,  /* its adjoint in the input */
+    ML_AD_CONV2D_DW,  /* its adjoint in the filters */
+    ML_AD_POOL_GATHER, /* h at the argmax of each window of x */
+    ML_AD_POOL_SCATTER, /* g placed at the argmax of each window of x */
     ML_AD_OP_COUNT
 } ml_ad_op;
 
@@ -129,6 +134,47 @@ ml_ad_node *ml_ad_matmul(ml_ad_tape *t, ml_ad_node *a, ml_ad_node *b, int ta,
 /* x [N, K] W [K, M] + b [M]: a dense layer in one op. */
 ml_ad_node *ml_ad_linear(ml_ad_tape *t, ml_ad_node *x, ml_ad_node *w,
                          ml_ad_node *b);
+
+/* ---- convolution and pooling (NCHW) ----
+ * conv2d: x [N, C, H, W], w [F, C, K, K], optional b [F] (NULL for none),
+ * stride >= 1, zero padding pad >= 0: y [N, F, Ho, Wo] with
+ * Ho = (H + 2 pad - K) / stride + 1 (the same for W).  Cross-correlation,
+ * as in every deep-learning library.  Computed by im2col and ml_sgemm.
+ * The three conv ops are closed under differentiation:
+ *   y = conv2d(x, w):     dx = conv2d_dx(G, w),  dw = conv2d_dw(x, G)
+ *   z = conv2d_dx(g, w):  dg = conv2d(H, w),     dw = conv2d_dw(H, g)
+ *   z = conv2d_dw(x, g):  dx = conv2d_dx(g, H),  dg = conv2d(x, H)
+ * so gradients of any order exist. */
+ml_ad_node *ml_ad_conv2d(ml_ad_tape *t, ml_ad_node *x, ml_ad_node *w,
+                         ml_ad_node *b, int stride, int pad);
+/* The adjoint of conv2d in x: g [N, F, Ho, Wo], w [F, C, K, K] -> [N, C, H, W]
+ * for the input height h and width wd given. */
+ml_ad_node *ml_ad_conv2d_dx(ml_ad_tape *t, ml_ad_node *g, ml_ad_node *w, int h,
+                            int wd, int stride, int pad);
+/* The adjoint of conv2d in w: x [N, C, H, W], g [N, F, Ho, Wo] -> [F, C, K, K]
+ * for the kernel size k given. */
+ml_ad_node *ml_ad_conv2d_dw(ml_ad_tape *t, ml_ad_node *x, ml_ad_node *g, int k,
+                            int stride, int pad);
+/* Max-pooling with size x size windows and the same stride (floor: a
+ * trailing row or column that does not fill a window is dropped):
+ * [N, C, H, W] -> [N, C, H / size, W / size].  Ties go to the first
+ * maximum in row-major order.  maxpool(x) is pool_gather(x, x); the argmax
+ * pattern is piecewise constant, so
+ *   y = pool_gather(h, x):  dh = pool_scatter(G, x)
+ *   z = pool_scatter(g, x): dg = pool_gather(H, x)
+ * and nothing flows to x through the pattern. */
+ml_ad_node *ml_ad_maxpool(ml_ad_tape *t, ml_ad_node *x, int size);
+ml_ad_node *ml_ad_pool_gather(ml_ad_tape *t, ml_ad_node *h, ml_ad_node *x,
+                              int size);
+ml_ad_node *ml_ad_pool_scatter(ml_ad_tape *t, ml_ad_node *g, ml_ad_node *x,
+                               int size);
+/* Batch normalisation with the statistics of the current batch (as MAML
+ * uses it at training and test time), per channel of [N, C, H, W] (or per
+ * column of [N, C]): (x - mean) / sqrt(var + eps) * gamma + beta, with the
+ * biased variance; gamma, beta [C].  Composed from the ops above, so it is
+ * differentiable to any order. */
+ml_ad_node *ml_ad_batchnorm(ml_ad_tape *t, ml_ad_node *x, ml_ad_node *gamma,
+                            ml_ad_node *beta, float eps);
 
 /* ---- elementwise binary, b broadcast into a ----
  * b's shape, aligned to the right of a's, has in each dim a's size or 1

@@ -22,6 +22,31 @@ int ml_ad_broadcast_strides(int andim, const int *ashape, int bndim,
         bstride[i] = bd[i] == 1 ? 0 : s;
         s *= (size_t)bd[i];
     }
+    /* Merge neighbouring dims that b walks the same way (both broadcast,
+     * or both contiguous), so the innermost loop is as long as possible:
+     * [N, C, H, W] against [1, C, 1, 1] becomes N*C runs of H*W. */
+    int od[4] = {1, 1, 1, 1};
+    size_t os[4] = {0, 0, 0, 0};
+    int k = 3;
+    od[3] = dims[3];
+    os[3] = bstride[3];
+    for (int i = 2; i >= 0; i--) {
+        if (dims[i] == 1)
+            continue;
+        if (bstride[i] == os[k] * (size_t)od[k] || od[k] == 1) {
+            if (od[k] == 1)
+                os[k] = bstride[i];
+            od[k] *= dims[i];
+        } else {
+            k--;
+            od[k] = dims[i];
+            os[k] = bstride[i];
+        }
+    }
+    for (int i = 0; i < 4; i++) {
+        dims[i] = od[i];
+        bstride[i] = os[i];
+    }
     return 1;
 }
 

@@ -11,6 +11,7 @@ static const char *const op_names[] = {
     "tanh", "sigmoid", "exp", "log", "abs", "square", "sqrt", "step", "sign",
     "sum_to", "expand", "reshape", "concat", "slice", "pad", "softmax",
     "softmax_ce", "bce_logits", "mse", "sqdist", "linear", "mask", "axpy",
+    "conv2d", "conv2d_dx", "conv2d_dw", "pool_gather", "pool_scatter",
 };
 _Static_assert(sizeof op_names / sizeof op_names[0] == ML_AD_OP_COUNT,
                "every op needs a name");
@@ -49,6 +50,11 @@ static const ml_ad_backward_fn backward_of[] = {
     [ML_AD_LINEAR] = ml_ad_matmul_backward,
     [ML_AD_MASK] = ml_ad_unary_backward,
     [ML_AD_AXPY] = ml_ad_binary_backward,
+    [ML_AD_CONV2D] = ml_ad_conv_backward,
+    [ML_AD_CONV2D_DX] = ml_ad_conv_backward,
+    [ML_AD_CONV2D_DW] = ml_ad_conv_backward,
+    [ML_AD_POOL_GATHER] = ml_ad_pool_backward,
+    [ML_AD_POOL_SCATTER] = ml_ad_pool_backward,
 };
 _Static_assert(sizeof backward_of / sizeof backward_of[0] == ML_AD_OP_COUNT,
                "every op needs a backward entry");

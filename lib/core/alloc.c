@@ -1,17 +1,19 @@
 #include "alloc.h"
 
+#include <stdatomic.h>
 #include <stdlib.h>
 
-/* Failure injection state: tests only, documented as not thread-safe. */
-static long fail_countdown;
-static long alloc_count;
+/* Failure injection state (tests).  Atomics, because the library
+ * allocates from its worker threads; relaxed order is enough for a count. */
+static atomic_long fail_countdown;
+static atomic_long alloc_count;
 
 static int should_fail(void)
 {
-    alloc_count++;
-    if (fail_countdown > 0 && --fail_countdown == 0)
-        return 1;
-    return 0;
+    atomic_fetch_add_explicit(&alloc_count, 1, memory_order_relaxed);
+    if (atomic_load_explicit(&fail_countdown, memory_order_relaxed) <= 0)
+        return 0;
+    return atomic_fetch_sub_explicit(&fail_countdown, 1, memory_order_relaxed) == 1;
 }
 
 void *ml_malloc(size_t n)
@@ -42,10 +44,10 @@ void ml_free(void *p)
 
 void ml_alloc_fail_after(long n)
 {
-    fail_countdown = n;
+    atomic_store_explicit(&fail_countdown, n, memory_order_relaxed);
 }
 
 long ml_alloc_count(void)
 {
-    return alloc_count;
+    return atomic_load_explicit(&alloc_count, memory_order_relaxed);
 }

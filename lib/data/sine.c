@@ -45,7 +45,8 @@ static ml_status sine_get(const ml_sampler *sp, int key, double *out)
 {
     double *p = range_of(sp->impl, key);
     if (!p)
-        return ml_error(NULL, ML_ERR_INVALID_ARG, "sine sampler: no parameter %d", key);
+        return ml_error((char *)sp->err, ML_ERR_INVALID_ARG, "sine sampler: no parameter %d",
+                        key);
     *out = *p;
     return ML_OK;
 }

@@ -43,7 +43,8 @@ static void write_learner(const ml_learner *l, ml_writer *w)
     ml_w_u32(w, (uint32_t)m->nlayers);
     for (size_t i = 0; i < m->nlayers; i++) {
         ml_w_u32(w, (uint32_t)m->layers[i].kind);
-        ml_w_u64(w, m->layers[i].units);
+        for (int k = 0; k < 4; k++)
+            ml_w_u64(w, m->layers[i].p[k]);
     }
     ml_w_chunk_end(w);
 
@@ -151,15 +152,15 @@ static ml_status read_model(ml_reader *r, ml_model **out, char *msg)
     ml_status st = ML_OK;
     for (uint32_t i = 0; i < nl && st == ML_OK; i++) {
         uint32_t kind = ml_r_u32(r);
-        uint64_t units = ml_r_u64(r);
-        if (r->bad)
-            st = ML_ERR_CORRUPT;
-        else if (kind == ML_LAYER_DENSE)
-            st = ml_model_add_dense(m, (size_t)units);
-        else
-            st = ml_model_add_activation(m, (ml_layer_kind)kind);
+        size_t p[4];
+        for (int k = 0; k < 4; k++) {
+            uint64_t v = ml_r_u64(r);
+            /* Anything past 2^40 is no layer size; it would only wrap. */
+            p[k] = v > ((uint64_t)1 << 40) ? ((size_t)1 << 40) : (size_t)v;
+        }
+        st = r->bad ? ML_ERR_CORRUPT : ml_nn_add_layer(m, (int)kind, p);
     }
-    if (st == ML_OK && (nl == 0 || m->layers[nl - 1].kind != ML_LAYER_DENSE))
+    if (st == ML_OK && nl == 0)
         st = ML_ERR_CORRUPT;
     if (st != ML_OK) {
         ml_model_free(m);
@@ -271,11 +272,17 @@ ml_status ml_learner_load_buffer(ml_learner **out, const void *buf, size_t size)
     ml_model *m = NULL;
     if ((st = read_model(&ls.modl, &m, msg)) != ML_OK)
         return ml_error(NULL, st, "%s", msg);
+    if (!ml_strategy_model_ok((int)strategy, m, msg)) {
+        ml_model_free(m);
+        return ml_error(NULL, ML_ERR_CORRUPT, "damaged file: %s", msg);
+    }
     /* The META chunk must hold exactly the model's meta-parameters before
      * anything of the model's size is allocated. */
+    /* (The head of a metric strategy is rebuilt from the model: its size
+     * is checked once the learner exists.) */
     size_t want = ml_strategy_lookup((int)strategy)->has_alpha ? 2 * m->nparams
                                                                  : m->nparams;
-    if (ls.meta.len != 8 + 4 * want) {
+    if (ls.meta.len < 8 + 4 * want) {
         ml_model_free(m);
         return ml_error(NULL, ML_ERR_CORRUPT,
                         "damaged file: meta-parameter count does not match the model");

@@ -9,4 +9,4 @@ static ml_status joint_gradient(ml_learner *l, ml_worker *w, const ml_task *task
     return ml_meta_plain_grad(l, w, task, 2, l->meta, grad, loss);
 }
 
-const ml_strategy_ops ml_strategy_joint = {"joint", 0, 0, joint_gradient};
+const ml_strategy_ops ml_strategy_joint = {.name = "joint", .task_gradient = joint_gradient};

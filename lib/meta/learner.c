@@ -3,6 +3,7 @@
 
 #include "core/alloc.h"
 
+#include <stdio.h>
 #include <string.h>
 
 static void workers_free(ml_worker *ws, int count)
@@ -71,15 +72,21 @@ ml_status ml_learner_new(ml_learner **out, const ml_model *model, int strategy)
     l->inner_steps = 1;
     l->rep_eps = 1.0;
     ml_status st = ml_nn_model_copy(model, &l->model);
+    if (st == ML_OK && l->ops->make_head)
+        st = l->ops->make_head(l->model, &l->head);
     if (st == ML_OK) {
         l->n_params = l->model->nparams;
-        l->n_meta = l->ops->has_alpha ? 2 * l->n_params : l->n_params;
+        l->n_meta = l->n_params + (l->ops->has_alpha ? l->n_params : 0) +
+                    (l->head ? l->head->nparams : 0);
         l->meta = ml_calloc(l->n_meta, sizeof(float));
         st = l->meta ? ml_learner_set_threads(l, 1) : ML_ERR_NOMEM;
     }
     if (st != ML_OK) {
+        char msg[ML_ERRMSG_MAX];
+        snprintf(msg, sizeof msg, "%s",
+                 l->model && l->model->err[0] ? l->model->err : "out of memory");
         ml_learner_destroy(l);
-        return ml_error(NULL, st, "learner: out of memory");
+        return ml_error(NULL, st, "learner: %s", msg);
     }
     *out = l;
     return ML_OK;
@@ -90,8 +97,10 @@ void ml_learner_init_params(ml_learner *l, uint64_t seed)
     ml_rng_seed(&l->rng, seed);
     ml_nn_init_params(l->model, l->meta, &l->rng);
     /* Meta-SGD's step sizes start uniform in [0.005, 0.1] (Li et al.). */
-    for (size_t i = l->n_params; i < l->n_meta; i++)
+    for (size_t i = l->n_params; l->ops->has_alpha && i < l->n_meta; i++)
         l->meta[i] = ml_rng_range(&l->rng, 0.005f, 0.1f);
+    if (l->head)
+        ml_nn_init_params(l->head, l->meta + l->n_params, &l->rng);
 }
 
 void ml_learner_destroy(ml_learner *l)
@@ -102,6 +111,7 @@ void ml_learner_destroy(ml_learner *l)
     ml_pool_free(l->pool);
     ml_opt_clear_state(&l->opt);
     ml_nn_model_free(l->model);
+    ml_nn_model_free(l->head);
     ml_free(l->meta);
     ml_free(l->task_grads);
     ml_free(l->task_vals);

@@ -18,6 +18,14 @@ typedef struct ml_worker {
     ml_optimizer inner;   /* Reptile's inner Adam */
 } ml_worker;
 
+/* A metric strategy's episode: class scores [n, ways] of the inputs x
+ * given the task's support set, and with labels the episode loss.  params
+ * holds the embedding's tensors then the head's (if any). */
+typedef struct ml_episode_out {
+    ml_ad_node *scores;   /* [n, ways]: higher is more likely */
+    ml_ad_node *loss;     /* NULL without labels */
+} ml_episode_out;
+
 typedef struct ml_strategy_ops {
     const char *name;
     int needs_query;      /* meta-training uses the query set */
@@ -25,15 +33,22 @@ typedef struct ml_strategy_ops {
     /* The meta-gradient of one task (n_meta floats) and its meta-loss. */
     ml_status (*task_gradient)(ml_learner *l, ml_worker *w, const ml_task *task,
                                float *grad, double *loss);
+    /* Metric strategies only (NULL for the gradient-based ones). */
+    /* The head model on the embedding's output (NULL: no head). */
+    ml_status (*make_head)(const ml_model *embedding, ml_model **out);
+    ml_episode_out (*episode)(ml_learner *l, ml_ad_tape *t, ml_ad_node *const *params,
+                              const ml_task *task, const float *x, size_t n,
+                              const int *labels);
 } ml_strategy_ops;
 
 struct ml_learner {
     ml_model *model;
+    ml_model *head;       /* metric strategies' head (siamese, relation); NULL otherwise */
     int strategy;
     const ml_strategy_ops *ops;
     size_t n_params;      /* model parameters */
-    size_t n_meta;        /* meta-parameters: n_params, or 2 n_params with alpha */
-    float *meta;          /* theta, then alpha for Meta-SGD */
+    size_t n_meta;        /* meta-parameters: n_params, plus alpha or the head's */
+    float *meta;          /* theta, then Meta-SGD's alpha or the head's parameters */
 
     double inner_lr;
     int inner_steps;
@@ -58,7 +73,28 @@ struct ml_learner {
 /* The strategy table. */
 const ml_strategy_ops *ml_strategy_lookup(int strategy);
 extern const ml_strategy_ops ml_strategy_maml, ml_strategy_fomaml,
-    ml_strategy_metasgd, ml_strategy_reptile, ml_strategy_joint;
+    ml_strategy_metasgd, ml_strategy_reptile, ml_strategy_joint, ml_strategy_protonet,
+    ml_strategy_siamese, ml_strategy_relation;
+/* Whether a model suits a strategy (gradient-based: ends in a dense layer;
+ * metric: any embedding); a message into msg when not. */
+int ml_strategy_model_ok(int strategy, const ml_model *m, char *msg);
+
+/* Shared by the metric strategies (meta/metric.c). */
+/* Leaves over the meta-parameters: the model's tensors, then the head's. */
+ml_ad_node **ml_metric_params(ml_learner *l, ml_ad_tape *t, int requires_grad);
+/* The embeddings of the support set and of x, computed in one batch (so
+ * batch normalisation sees both, as in the papers' implementations):
+ * *support [Ns, D], *inputs [n, D]. */
+void ml_metric_embed(ml_learner *l, ml_ad_tape *t, ml_ad_node *const *params,
+                     const ml_task *task, const float *x, size_t n,
+                     ml_ad_node **support, ml_ad_node **inputs);
+/* A constant [ways, Ns] matrix that averages (mean != 0) or sums the
+ * support rows of each class. */
+ml_ad_node *ml_metric_class_matrix(ml_ad_tape *t, const ml_task *task, int mean);
+/* The metric strategies' task gradient and evaluation share one episode
+ * function: gradient of the query loss with respect to all meta-parameters. */
+ml_status ml_metric_task_gradient(ml_learner *l, ml_worker *w, const ml_task *task,
+                                  float *grad, double *loss);
 
 /* Learner lifecycle (meta/learner.c). */
 ml_status ml_learner_new(ml_learner **out, const ml_model *model, int strategy);

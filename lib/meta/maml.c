@@ -50,6 +50,8 @@ static ml_status fomaml_gradient(ml_learner *l, ml_worker *w, const ml_task *tas
     return ml_meta_plain_grad(l, w, task, 1, w->phi, grad, loss);
 }
 
-const ml_strategy_ops ml_strategy_maml = {"maml", 1, 0, graph_gradient};
-const ml_strategy_ops ml_strategy_metasgd = {"metasgd", 1, 1, graph_gradient};
-const ml_strategy_ops ml_strategy_fomaml = {"fomaml", 1, 0, fomaml_gradient};
+const ml_strategy_ops ml_strategy_maml = {.name = "maml", .needs_query = 1, .task_gradient = graph_gradient};
+const ml_strategy_ops ml_strategy_metasgd = {.name = "metasgd", .needs_query = 1, .has_alpha = 1,
+                                             .task_gradient = graph_gradient};
+const ml_strategy_ops ml_strategy_fomaml = {.name = "fomaml", .needs_query = 1,
+                                            .task_gradient = fomaml_gradient};

@@ -13,4 +13,4 @@ static ml_status reptile_gradient(ml_learner *l, ml_worker *w, const ml_task *ta
     return ML_OK;
 }
 
-const ml_strategy_ops ml_strategy_reptile = {"reptile", 0, 0, reptile_gradient};
+const ml_strategy_ops ml_strategy_reptile = {.name = "reptile", .task_gradient = reptile_gradient};

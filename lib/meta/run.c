@@ -129,6 +129,21 @@ ml_status ml_meta_apply(ml_learner *l, const float *grad)
     return ML_OK;
 }
 
+/* Accuracy of class scores [n, ways] against labels. */
+static double accuracy(const float *scores, const int *labels, size_t n, size_t c)
+{
+    size_t right = 0;
+    for (size_t i = 0; i < n; i++) {
+        const float *row = scores + i * c;
+        size_t best = 0;
+        for (size_t j = 1; j < c; j++)
+            if (row[j] > row[best])
+                best = j;
+        right += (int)best == labels[i];
+    }
+    return (double)right / (double)n;
+}
+
 /* Query loss and accuracy of the adapted parameters w->phi. */
 static ml_status query_measure(ml_learner *l, ml_worker *w, const ml_task *task,
                                double *loss, double *acc)
@@ -155,19 +170,26 @@ static ml_status query_measure(ml_learner *l, ml_worker *w, const ml_task *task,
         return ml_error(NULL, ML_ERR_NUMERIC,
                         "the adapted model's query loss is not finite (adaptation diverged)");
     *loss = L->val[0];
-    *acc = NAN;
-    if (task->ways) {
-        size_t right = 0, c = task->ways;
-        for (size_t i = 0; i < task->n[1]; i++) {
-            const float *row = out->val + i * c;
-            size_t best = 0;
-            for (size_t j = 1; j < c; j++)
-                if (row[j] > row[best])
-                    best = j;
-            right += (int)best == task->labels[1][i];
-        }
-        *acc = (double)right / (double)task->n[1];
-    }
+    *acc = task->ways ? accuracy(out->val, task->labels[1], task->n[1], task->ways) : NAN;
+    return ML_OK;
+}
+
+/* Metric strategies: the episode on the query set, no adaptation. */
+static ml_status metric_measure(ml_learner *l, ml_worker *w, const ml_task *task,
+                                double *loss, double *acc)
+{
+    ml_ad_tape *t = &w->tape;
+    ml_ad_tape_reset(t);
+    ml_ad_node **p = ml_metric_params(l, t, 0);
+    ml_episode_out e = {NULL, NULL};
+    if (p)
+        e = l->ops->episode(l, t, p, task, task->x[1], task->n[1], task->labels[1]);
+    if (t->status != ML_OK)
+        return ml_error(NULL, t->status, "%s", t->msg);
+    if (!isfinite(e.loss->val[0]))
+        return ml_error(NULL, ML_ERR_NUMERIC, "the episode's query loss is not finite");
+    *loss = e.loss->val[0];
+    *acc = accuracy(e.scores->val, task->labels[1], task->n[1], task->ways);
     return ML_OK;
 }
 
@@ -176,6 +198,11 @@ static void evaluate_item(void *ctx, size_t i, int worker)
     run_ctx *c = ctx;
     ml_learner *l = c->l;
     ml_worker *w = &l->workers[worker];
+    if (l->ops->episode) {
+        note(c, i, metric_measure(l, w, c->tasks[i], &l->task_vals[2 * i],
+                                  &l->task_vals[2 * i + 1]));
+        return;
+    }
     ml_status st = ml_meta_adapt_plain(l, w, c->tasks[i], c->steps, NULL);
     if (st == ML_OK)
         st = query_measure(l, w, c->tasks[i], &l->task_vals[2 * i],
@@ -205,29 +232,44 @@ ml_status ml_meta_evaluate(ml_learner *l, size_t n, ml_task *const *tasks, int s
     return ML_OK;
 }
 
-ml_status ml_meta_predict(ml_learner *l, const ml_task *task, int steps, size_t n,
-                          const float *inputs, float *out, int *labels)
+/* Outputs of n inputs after adapting to the task's support set: the
+ * adapted model's outputs, or a metric strategy's class scores. */
+static ml_ad_node *predict_node(ml_learner *l, ml_worker *w, const ml_task *task,
+                                int steps, size_t n, const float *inputs)
 {
-    ml_worker *w = &l->workers[0];
+    ml_ad_tape *t = &w->tape;
+    const ml_model *m = l->model;
+    if (l->ops->episode) {
+        ml_ad_tape_reset(t);
+        ml_ad_node **p = ml_metric_params(l, t, 0);
+        return p ? l->ops->episode(l, t, p, task, inputs, n, NULL).scores : NULL;
+    }
     ml_status st = ml_meta_adapt_plain(l, w, task, steps, NULL);
+    ml_ad_tape_reset(t);
     if (st != ML_OK) {
         /* A copy first: the thread's message cannot be formatted into
          * itself (vsnprintf's source and destination must not overlap). */
         char msg[ML_ERRMSG_MAX];
         memcpy(msg, ml_last_error(), ML_ERRMSG_MAX);
-        return ml_error(l->err, st, "%s", msg);
+        return ml_ad_fail(t, st, "%s", msg);
     }
-    ml_ad_tape *t = &w->tape;
-    const ml_model *m = l->model;
-    ml_ad_tape_reset(t);
     ml_ad_node **p = ml_arena_alloc(&t->arena, m->ntensors * sizeof *p);
     if (!p)
-        return ml_error(l->err, ML_ERR_NOMEM, "predict: out of memory");
+        return ml_ad_fail(t, ML_ERR_NOMEM, "predict: out of memory");
     ml_nn_param_leaves(t, m, w->phi, 0, p);
     int xs[2] = {(int)n, (int)task->in_size};
-    ml_ad_node *y = ml_nn_forward(t, m, p, ml_ad_leaf(t, 2, xs, (float *)inputs, 0));
-    if (t->status != ML_OK)
-        return ml_error(l->err, t->status, "%s", t->msg);
+    return ml_nn_forward(t, m, p, ml_ad_leaf(t, 2, xs, (float *)inputs, 0));
+}
+
+ml_status ml_meta_predict(ml_learner *l, const ml_task *task, int steps, size_t n,
+                          const float *inputs, float *out, int *labels)
+{
+    ml_worker *w = &l->workers[0];
+    ml_ad_tape *t = &w->tape;
+    ml_ad_node *y = predict_node(l, w, task, steps, n, inputs);
+    if (t->status != ML_OK || !y)
+        return ml_error(l->err, t->status != ML_OK ? t->status : ML_ERR_INTERNAL, "%s",
+                        t->msg);
     memcpy(out, y->val, y->size * sizeof(float));
     for (size_t i = 0; labels && i < n; i++) {
         size_t c = task->out_size, best = 0;

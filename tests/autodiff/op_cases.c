@@ -137,6 +137,65 @@ static ml_ad_node *f_mlp(ml_ad_tape *t, ml_ad_node **x, void *c)
     return gc_loss(t, ml_ad_mse(t, p, ml_ad_const(t, 2, ys, yv)));
 }
 
+/* ---- convolution, pooling, batch normalisation ---- */
+
+/* conv2d(x, w[, b], stride = arg[0], pad = arg[1]): bias when nin is 3. */
+static ml_ad_node *f_conv2d(ml_ad_tape *t, ml_ad_node **x, void *c)
+{
+    return gc_loss(t, ml_ad_conv2d(t, x[0], x[1], C(c)->nin > 2 ? x[2] : NULL,
+                                   C(c)->arg[0], C(c)->arg[1]));
+}
+
+/* conv2d_dx(g, w, H = arg[2], W = arg[3], stride, pad) */
+static ml_ad_node *f_conv2d_dx(ml_ad_tape *t, ml_ad_node **x, void *c)
+{
+    return gc_loss(t, ml_ad_conv2d_dx(t, x[0], x[1], C(c)->arg[2], C(c)->arg[3],
+                                      C(c)->arg[0], C(c)->arg[1]));
+}
+
+/* conv2d_dw(x, g, K = arg[2], stride, pad) */
+static ml_ad_node *f_conv2d_dw(ml_ad_tape *t, ml_ad_node **x, void *c)
+{
+    return gc_loss(t, ml_ad_conv2d_dw(t, x[0], x[1], C(c)->arg[2], C(c)->arg[0],
+                                      C(c)->arg[1]));
+}
+
+static ml_ad_node *f_maxpool(ml_ad_tape *t, ml_ad_node **x, void *c)
+{
+    return gc_loss(t, ml_ad_maxpool(t, x[0], C(c)->arg[0]));
+}
+
+static ml_ad_node *f_pool_gather(ml_ad_tape *t, ml_ad_node **x, void *c)
+{
+    return gc_loss(t, ml_ad_pool_gather(t, x[0], x[1], C(c)->arg[0]));
+}
+
+static ml_ad_node *f_pool_scatter(ml_ad_tape *t, ml_ad_node **x, void *c)
+{
+    return gc_loss(t, ml_ad_pool_scatter(t, x[0], x[1], C(c)->arg[0]));
+}
+
+/* maxpool(tanh(x)) * y: curvature through the pool pattern and a cross
+ * term between x and y (tanh keeps the argmax of x). */
+static ml_ad_node *f_pool_composed(ml_ad_tape *t, ml_ad_node **x, void *c)
+{
+    return gc_loss(t, ml_ad_mul(t, ml_ad_maxpool(t, ml_ad_tanh(t, x[0]),
+                                                 C(c)->arg[0]), x[1]));
+}
+
+static ml_ad_node *f_batchnorm(ml_ad_tape *t, ml_ad_node **x, void *c)
+{
+    return gc_loss(t, ml_ad_batchnorm(t, x[0], x[1], x[2], 1e-3f));
+}
+
+/* A Conv-4 block: maxpool(relu(batchnorm(conv2d(x, w)))), 2x2. */
+static ml_ad_node *f_conv_block(ml_ad_tape *t, ml_ad_node **x, void *c)
+{
+    ml_ad_node *h = ml_ad_conv2d(t, x[0], x[1], NULL, 1, 1);
+    h = ml_ad_relu(t, ml_ad_batchnorm(t, h, x[2], x[3], 1e-5f));
+    return gc_loss(t, ml_ad_maxpool(t, h, 2));
+}
+
 /* ---- the table ---- */
 
 #define IN1(n0) {1, {n0}, 0, 0, 0}
@@ -152,6 +211,11 @@ static ml_ad_node *f_mlp(ml_ad_tape *t, ml_ad_node **x, void *c)
 #define KINK2(n0, n1) {2, {n0, n1}, -2.0f, 2.0f, 0.1f}
 #define PROB2(n0, n1) {2, {n0, n1}, 0.05f, 0.95f, 0}
 #define PROB1(n0) {1, {n0}, 0.05f, 0.95f, 0}
+/* Convolution inputs: smaller values keep the loss, and so the rounding
+ * of its finite differences, small. */
+#define U4(n0, n1, n2, n3) {4, {n0, n1, n2, n3}, -1.0f, 1.0f, 0}
+/* Distinct values on a shuffled grid over [-2, 2): max-pooling inputs. */
+#define DIST4(n0, n1, n2, n3) {4, {n0, n1, n2, n3}, -2.0f, 2.0f, 0, 1}
 
 /* Entry builders (designated initializers, unnamed fields zero). */
 #define CASE(NAME, OP, FN, NIN, ...)                                         \
@@ -163,6 +227,13 @@ static ml_ad_node *f_mlp(ml_ad_tape *t, ml_ad_node **x, void *c)
     {.name = NAME, .op = OP, .fn = FN, .nin = 1, .tndim = TNDIM,             \
      .tshape = TSHAPE, .in = {IN}}
 #define A(...) {__VA_ARGS__}
+/* The loss is quadratic in each single input of a bilinear op, so central
+ * differences are exact for any step: a large one beats the rounding.
+ * Along a direction moving all inputs, the gradient is cubic: a small HVP
+ * step (truncation 0.01 of the 0.02 tolerance with 1e-2, 3e-3 with 3e-3). */
+#define CASE_CONV(NAME, OP, FN, NIN, ARGS, ...)                              \
+    {.name = NAME, .op = OP, .fn = FN, .nin = NIN, .arg = ARGS, .eps = 0.1,  \
+     .eps2 = 3e-3, .in = {__VA_ARGS__}}
 
 /* Binary ops: same shape; row [D], column [N,1] and scalar [1] against
  * [N, D]; a 4-D and a 3-D middle broadcast. */
@@ -258,6 +329,63 @@ const op_case oc_cases[] = {
     CASE("sqdist", ML_AD_SQDIST, f_sqdist, 2, IN2(3, 4), IN2(5, 4)),
     CASE("sqdist single rows", ML_AD_SQDIST, f_sqdist, 2, IN2(1, 3), IN2(2, 3)),
 
+    /* conv2d(x, w[, b]) with A(stride, pad); every size > 1 so that a
+     * swapped index shows. */
+    CASE_CONV("conv2d", ML_AD_CONV2D, f_conv2d, 3, A(1, 1), U4(2, 2, 5, 5),
+              U4(3, 2, 3, 3), IN1(3)),
+    CASE_CONV("conv2d no bias pad 0", ML_AD_CONV2D, f_conv2d, 2, A(1, 0),
+              U4(2, 2, 5, 5), U4(3, 2, 3, 3)),
+    CASE_CONV("conv2d stride 2", ML_AD_CONV2D, f_conv2d, 3, A(2, 1),
+              U4(2, 2, 5, 5), U4(3, 2, 3, 3), IN1(3)),
+    CASE_CONV("conv2d stride 2 uneven", ML_AD_CONV2D, f_conv2d, 2, A(2, 0),
+              U4(1, 2, 6, 6), U4(2, 2, 3, 3)),
+    CASE_CONV("conv2d K 1", ML_AD_CONV2D, f_conv2d, 3, A(1, 0), U4(2, 3, 4, 4),
+              U4(2, 3, 1, 1), IN1(2)),
+    CASE_CONV("conv2d K 1 stride 2 pad 1", ML_AD_CONV2D, f_conv2d, 2, A(2, 1),
+              U4(1, 2, 5, 5), U4(3, 2, 1, 1)),
+    CASE_CONV("conv2d rectangular", ML_AD_CONV2D, f_conv2d, 3, A(1, 1),
+              U4(2, 2, 6, 4), U4(3, 2, 3, 3), IN2(3, 1)),
+    CASE_CONV("conv2d K 2 stride 3 pad 2", ML_AD_CONV2D, f_conv2d, 2, A(3, 2),
+              U4(1, 2, 5, 7), U4(2, 2, 2, 2)),
+    CASE_CONV("conv2d K 2 pad 0", ML_AD_CONV2D, f_conv2d, 2, A(1, 0),
+              U4(2, 2, 4, 5), U4(3, 2, 2, 2)),
+    CASE_CONV("conv2d K 1 pad 1", ML_AD_CONV2D, f_conv2d, 3, A(1, 1),
+              U4(2, 2, 3, 4), U4(3, 2, 1, 1), IN1(3)),
+    /* conv2d_dx(g, w) with A(stride, pad, H, W); conv2d_dw(x, g) with
+     * A(stride, pad, K). */
+    CASE_CONV("conv2d_dx", ML_AD_CONV2D_DX, f_conv2d_dx, 2, A(1, 1, 5, 5),
+              U4(2, 3, 5, 5), U4(3, 2, 3, 3)),
+    CASE_CONV("conv2d_dx stride 2 uneven", ML_AD_CONV2D_DX, f_conv2d_dx, 2,
+              A(2, 0, 6, 5), U4(2, 3, 2, 2), U4(3, 2, 3, 3)),
+    CASE_CONV("conv2d_dx pad 3", ML_AD_CONV2D_DX, f_conv2d_dx, 2, A(1, 3, 3, 4),
+              U4(2, 3, 7, 8), U4(3, 2, 3, 3)),
+    CASE_CONV("conv2d_dw", ML_AD_CONV2D_DW, f_conv2d_dw, 2, A(1, 1, 3),
+              U4(2, 2, 5, 5), U4(2, 3, 5, 5)),
+    CASE_CONV("conv2d_dw stride 2", ML_AD_CONV2D_DW, f_conv2d_dw, 2, A(2, 1, 3),
+              U4(2, 2, 6, 5), U4(2, 3, 3, 3)),
+    /* Pooling with A(size) on inputs without near ties. */
+    CASE_ARG("maxpool 2x2", ML_AD_POOL_GATHER, f_maxpool, 1, A(2),
+             DIST4(2, 2, 4, 4)),
+    CASE_ARG("maxpool 5x5 by 2", ML_AD_POOL_GATHER, f_maxpool, 1, A(2),
+             DIST4(1, 2, 5, 5)),
+    CASE_ARG("maxpool 3x3", ML_AD_POOL_GATHER, f_maxpool, 1, A(3),
+             DIST4(1, 2, 6, 7)),
+    CASE_ARG("pool_gather", ML_AD_POOL_GATHER, f_pool_gather, 2, A(2),
+             IN4(2, 2, 4, 4), DIST4(2, 2, 4, 4)),
+    CASE_ARG("pool_scatter", ML_AD_POOL_SCATTER, f_pool_scatter, 2, A(2),
+             IN4(2, 2, 2, 2), DIST4(2, 2, 4, 4)),
+    CASE_ARG("pool_scatter 5x5 by 2", ML_AD_POOL_SCATTER, f_pool_scatter, 2,
+             A(2), IN4(1, 2, 2, 2), DIST4(1, 2, 5, 5)),
+    CASE_ARG("maxpool composed", ML_AD_POOL_GATHER, f_pool_composed, 2, A(2),
+             DIST4(2, 2, 4, 4), IN4(2, 2, 2, 2)),
+    /* Batch normalisation: composed from other ops. */
+    CASE("batchnorm 4-D", ML_AD_LEAF, f_batchnorm, 3, IN4(2, 3, 2, 2), IN1(3),
+         IN1(3)),
+    CASE("batchnorm 2-D", ML_AD_LEAF, f_batchnorm, 3, IN2(5, 3), IN1(3),
+         IN1(3)),
+    CASE("conv block", ML_AD_LEAF, f_conv_block, 4, IN4(2, 2, 4, 4),
+         IN4(3, 2, 3, 3), IN1(3), IN1(3)),
+
     /* Larger curvature: a smaller HVP step keeps the truncation error down
      * (0.012 of the 0.02 tolerance with 1e-2, 1e-4 with 3e-3). */
     {.name = "mlp", .op = ML_AD_LEAF, .fn = f_mlp, .nin = 4,
@@ -285,8 +413,19 @@ void oc_setup(const op_case *c, gc_input *in)
             lo = -2.0f;
             hi = 2.0f;
         }
-        if (in[k].data)
+        if (in[k].data && d->distinct) {
+            /* lo + (i + 1/2) (hi - lo) / n, shuffled */
+            for (size_t i = 0; i < n; i++)
+                in[k].data[i] = lo + ((float)i + 0.5f) * (hi - lo) / (float)n;
+            for (size_t i = n; i > 1; i--) {
+                size_t j = ml_rng_below(&r, (uint32_t)i);
+                float tmp = in[k].data[i - 1];
+                in[k].data[i - 1] = in[k].data[j];
+                in[k].data[j] = tmp;
+            }
+        } else if (in[k].data) {
             gc_fill(&r, in[k].data, n, lo, hi, d->margin);
+        }
     }
 }
 

@@ -11,6 +11,8 @@ typedef struct oc_in {
     int shape[ML_AD_MAXDIM];
     float lo, hi;   /* uniform range; 0, 0: [-2, 2) */
     float margin;   /* keep |x| >= margin */
+    int distinct;   /* a shuffled even grid over [lo, hi): no near ties
+                       (max-pooling), the gap being (hi - lo) / size */
 } oc_in;
 
 typedef struct op_case {
@@ -19,7 +21,8 @@ typedef struct op_case {
     gc_fn fn;        /* builds gc_loss(op(inputs)) */
     int nin;
     oc_in in[GC_MAXIN];
-    int arg[4];      /* op arguments: transposes, axis, start, len/total */
+    int arg[4];      /* op arguments: transposes, axis, start, len/total;
+                        conv: stride, pad, then K or H, W; pool: size */
     int tndim;       /* target shape: sum_to, expand, reshape */
     int tshape[ML_AD_MAXDIM];
     int labels[8];   /* softmax_ce */

@@ -1,5 +1,6 @@
 /* Forward values of every op against straightforward double-precision
- * references (the gradient checks only prove forward and backward agree). */
+ * references (the gradient checks only prove forward and backward agree).
+ * Convolution, pooling and batchnorm are in test_ops_conv.c. */
 #include "autodiff/ad.h"
 #include "core/rng.h"
 

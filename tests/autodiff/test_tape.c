@@ -355,6 +355,14 @@ START_TEST(test_null_inputs)
     ck_assert_ptr_null(ml_ad_linear(&T, p, NULL, p));
     ck_assert_ptr_null(ml_ad_mask(&T, NULL, p));
     ck_assert_ptr_null(ml_ad_axpy(&T, p, 1.0f, NULL));
+    ck_assert_ptr_null(ml_ad_conv2d(&T, NULL, p, NULL, 1, 0));
+    ck_assert_ptr_null(ml_ad_conv2d(&T, p, NULL, p, 1, 0));
+    ck_assert_ptr_null(ml_ad_conv2d_dx(&T, NULL, p, 3, 3, 1, 0));
+    ck_assert_ptr_null(ml_ad_conv2d_dw(&T, p, NULL, 3, 1, 0));
+    ck_assert_ptr_null(ml_ad_maxpool(&T, NULL, 2));
+    ck_assert_ptr_null(ml_ad_pool_gather(&T, p, NULL, 2));
+    ck_assert_ptr_null(ml_ad_pool_scatter(&T, NULL, p, 2));
+    ck_assert_ptr_null(ml_ad_batchnorm(&T, p, NULL, p, 1e-5f));
     ck_assert_int_eq(ml_ad_tape_status(&T), ML_OK);
 }
 END_TEST
@@ -400,6 +408,33 @@ static ml_ad_node *e_linear_bias(ml_ad_tape *t, ml_ad_node *a, ml_ad_node *b) { 
 static ml_ad_node *e_mask(ml_ad_tape *t, ml_ad_node *a, ml_ad_node *b) { return ml_ad_mask(t, a, b); }
 static ml_ad_node *e_axpy(ml_ad_tape *t, ml_ad_node *a, ml_ad_node *b) { return ml_ad_axpy(t, a, 2.0f, b); }
 
+/* Convolution, pooling and batchnorm errors, on their own tensors. */
+static ml_ad_node *z4(ml_ad_tape *t, int n, int c, int h, int w) { return ml_ad_zeros(t, 4, (const int[]){n, c, h, w}); }
+static ml_ad_node *e_conv_rank_x(ml_ad_tape *t, ml_ad_node *a, ml_ad_node *b) { return ml_ad_conv2d(t, a, z4(t, 2, 4, 1, 1), NULL, 1, 0); }
+static ml_ad_node *e_conv_rank_w(ml_ad_tape *t, ml_ad_node *a, ml_ad_node *b) { return ml_ad_conv2d(t, z4(t, 1, 3, 4, 4), a, NULL, 1, 0); }
+static ml_ad_node *e_conv_channels(ml_ad_tape *t, ml_ad_node *a, ml_ad_node *b) { return ml_ad_conv2d(t, z4(t, 1, 3, 4, 4), z4(t, 2, 2, 3, 3), NULL, 1, 1); }
+static ml_ad_node *e_conv_kernel(ml_ad_tape *t, ml_ad_node *a, ml_ad_node *b) { return ml_ad_conv2d(t, z4(t, 1, 2, 4, 4), z4(t, 2, 2, 7, 7), NULL, 1, 1); }
+static ml_ad_node *e_conv_kernel_w(ml_ad_tape *t, ml_ad_node *a, ml_ad_node *b) { return ml_ad_conv2d(t, z4(t, 1, 2, 9, 2), z4(t, 2, 2, 3, 3), NULL, 1, 0); }
+static ml_ad_node *e_conv_square(ml_ad_tape *t, ml_ad_node *a, ml_ad_node *b) { return ml_ad_conv2d(t, z4(t, 1, 2, 4, 4), z4(t, 2, 2, 3, 2), NULL, 1, 0); }
+static ml_ad_node *e_conv_stride(ml_ad_tape *t, ml_ad_node *a, ml_ad_node *b) { return ml_ad_conv2d(t, z4(t, 1, 2, 4, 4), z4(t, 2, 2, 3, 3), NULL, 0, 1); }
+static ml_ad_node *e_conv_pad(ml_ad_tape *t, ml_ad_node *a, ml_ad_node *b) { return ml_ad_conv2d(t, z4(t, 1, 2, 4, 4), z4(t, 2, 2, 3, 3), NULL, 1, -1); }
+static ml_ad_node *e_conv_bias(ml_ad_tape *t, ml_ad_node *a, ml_ad_node *b) { return ml_ad_conv2d(t, z4(t, 1, 2, 4, 4), z4(t, 2, 2, 3, 3), b, 1, 1); }
+static ml_ad_node *e_conv_huge_pad(ml_ad_tape *t, ml_ad_node *a, ml_ad_node *b) { return ml_ad_conv2d(t, z4(t, 1, 2, 4, 4), z4(t, 2, 2, 3, 3), NULL, 1 << 30, 1 << 30); }
+static ml_ad_node *e_conv_dx_out(ml_ad_tape *t, ml_ad_node *a, ml_ad_node *b) { return ml_ad_conv2d_dx(t, z4(t, 1, 2, 4, 4), z4(t, 2, 3, 3, 3), 5, 5, 1, 1); }
+static ml_ad_node *e_conv_dx_filters(ml_ad_tape *t, ml_ad_node *a, ml_ad_node *b) { return ml_ad_conv2d_dx(t, z4(t, 1, 3, 4, 4), z4(t, 2, 3, 3, 3), 4, 4, 1, 1); }
+static ml_ad_node *e_conv_dx_size(ml_ad_tape *t, ml_ad_node *a, ml_ad_node *b) { return ml_ad_conv2d_dx(t, z4(t, 1, 2, 4, 4), z4(t, 2, 3, 3, 3), 0, 4, 1, 1); }
+static ml_ad_node *e_conv_dw_out(ml_ad_tape *t, ml_ad_node *a, ml_ad_node *b) { return ml_ad_conv2d_dw(t, z4(t, 1, 3, 4, 4), z4(t, 1, 2, 3, 4), 3, 1, 1); }
+static ml_ad_node *e_conv_dw_batch(ml_ad_tape *t, ml_ad_node *a, ml_ad_node *b) { return ml_ad_conv2d_dw(t, z4(t, 2, 3, 4, 4), z4(t, 1, 2, 4, 4), 3, 1, 1); }
+static ml_ad_node *e_conv_dw_k(ml_ad_tape *t, ml_ad_node *a, ml_ad_node *b) { return ml_ad_conv2d_dw(t, z4(t, 1, 3, 4, 4), z4(t, 1, 2, 4, 4), 0, 1, 1); }
+static ml_ad_node *e_pool_rank(ml_ad_tape *t, ml_ad_node *a, ml_ad_node *b) { return ml_ad_maxpool(t, a, 2); }
+static ml_ad_node *e_pool_size(ml_ad_tape *t, ml_ad_node *a, ml_ad_node *b) { return ml_ad_maxpool(t, z4(t, 1, 1, 4, 4), 0); }
+static ml_ad_node *e_pool_big(ml_ad_tape *t, ml_ad_node *a, ml_ad_node *b) { return ml_ad_maxpool(t, z4(t, 1, 1, 4, 3), 4); }
+static ml_ad_node *e_pool_gather(ml_ad_tape *t, ml_ad_node *a, ml_ad_node *b) { return ml_ad_pool_gather(t, z4(t, 1, 1, 4, 2), z4(t, 1, 1, 4, 4), 2); }
+static ml_ad_node *e_pool_scatter(ml_ad_tape *t, ml_ad_node *a, ml_ad_node *b) { return ml_ad_pool_scatter(t, z4(t, 1, 1, 2, 1), z4(t, 1, 1, 4, 4), 2); }
+static ml_ad_node *e_bn_rank(ml_ad_tape *t, ml_ad_node *a, ml_ad_node *b) { return ml_ad_batchnorm(t, ml_ad_reshape(t, a, 3, (const int[]){1, 3, 4}), b, b, 1e-5f); }
+static ml_ad_node *e_bn_gamma(ml_ad_tape *t, ml_ad_node *a, ml_ad_node *b) { return ml_ad_batchnorm(t, a, b, b, 1e-5f); }
+static ml_ad_node *e_bn_eps(ml_ad_tape *t, ml_ad_node *a, ml_ad_node *b) { ml_ad_node *g = ml_ad_zeros(t, 1, (const int[]){4}); return ml_ad_batchnorm(t, a, g, g, -1.0f); }
+
 static const struct err_case {
     const char *name;
     err_fn fn;
@@ -438,6 +473,30 @@ static const struct err_case {
     {"linear bias", e_linear_bias, ML_ERR_SHAPE},
     {"mask", e_mask, ML_ERR_SHAPE},
     {"axpy", e_axpy, ML_ERR_SHAPE},
+    {"conv2d x 2-D", e_conv_rank_x, ML_ERR_SHAPE},
+    {"conv2d w 2-D", e_conv_rank_w, ML_ERR_SHAPE},
+    {"conv2d channels", e_conv_channels, ML_ERR_SHAPE},
+    {"conv2d kernel > padded input", e_conv_kernel, ML_ERR_SHAPE},
+    {"conv2d kernel > input width", e_conv_kernel_w, ML_ERR_SHAPE},
+    {"conv2d kernel not square", e_conv_square, ML_ERR_SHAPE},
+    {"conv2d stride 0", e_conv_stride, ML_ERR_INVALID_ARG},
+    {"conv2d negative pad", e_conv_pad, ML_ERR_INVALID_ARG},
+    {"conv2d bias size", e_conv_bias, ML_ERR_SHAPE},
+    {"conv2d huge pad", e_conv_huge_pad, ML_ERR_SHAPE},
+    {"conv2d_dx output size", e_conv_dx_out, ML_ERR_SHAPE},
+    {"conv2d_dx filters", e_conv_dx_filters, ML_ERR_SHAPE},
+    {"conv2d_dx input size", e_conv_dx_size, ML_ERR_SHAPE},
+    {"conv2d_dw output size", e_conv_dw_out, ML_ERR_SHAPE},
+    {"conv2d_dw batch", e_conv_dw_batch, ML_ERR_SHAPE},
+    {"conv2d_dw kernel 0", e_conv_dw_k, ML_ERR_INVALID_ARG},
+    {"maxpool 2-D", e_pool_rank, ML_ERR_SHAPE},
+    {"maxpool size 0", e_pool_size, ML_ERR_INVALID_ARG},
+    {"maxpool window > input", e_pool_big, ML_ERR_SHAPE},
+    {"pool_gather shapes", e_pool_gather, ML_ERR_SHAPE},
+    {"pool_scatter shapes", e_pool_scatter, ML_ERR_SHAPE},
+    {"batchnorm 3-D", e_bn_rank, ML_ERR_SHAPE},
+    {"batchnorm gamma size", e_bn_gamma, ML_ERR_SHAPE},
+    {"batchnorm eps", e_bn_eps, ML_ERR_INVALID_ARG},
 };
 
 /* a is [3, 4] (4 classes), b is [5]. */

@@ -187,6 +187,91 @@ START_TEST(test_out_of_memory)
 }
 END_TEST
 
+/* The same failure injection through the convolution ops: a second-order
+ * step of conv -> batchnorm -> relu -> maxpool -> linear, whose column
+ * buffers and flipped filters come from the arena too. */
+enum { CVN = 6, CVH = 8, CVF = 4, CVD = CVF * (CVH / 2) * (CVH / 2) };
+
+typedef struct conv_net {
+    float x[CVN * 2 * CVH * CVH], w[CVF * 2 * 9], b[CVF], gam[CVF], bet[CVF];
+    float w2[CVD * 3];
+    int labels[CVN];
+} conv_net;
+
+static ml_ad_node *conv_forward(ml_ad_tape *t, ml_ad_node **th, ml_ad_node *x)
+{
+    int fs[2] = {CVN, CVD};
+    ml_ad_node *h = ml_ad_conv2d(t, x, th[0], th[1], 1, 1);
+    h = ml_ad_maxpool(t, ml_ad_relu(t, ml_ad_batchnorm(t, h, th[2], th[3], 1e-5f)), 2);
+    return ml_ad_matmul(t, ml_ad_reshape(t, h, 2, fs), th[4], 0, 0);
+}
+
+static ml_status conv_step(ml_ad_tape *t, conv_net *m, float *loss)
+{
+    int xs[4] = {CVN, 2, CVH, CVH}, ws[4] = {CVF, 2, 3, 3}, cs[1] = {CVF};
+    int s2[2] = {CVD, 3};
+    ml_ad_node *th[5] = {ml_ad_leaf(t, 4, ws, m->w, 1), ml_ad_leaf(t, 1, cs, m->b, 1),
+                         ml_ad_leaf(t, 1, cs, m->gam, 1), ml_ad_leaf(t, 1, cs, m->bet, 1),
+                         ml_ad_leaf(t, 2, s2, m->w2, 1)};
+    ml_ad_node *x = ml_ad_leaf(t, 4, xs, m->x, 0), *g[5], *th2[5], *G[5];
+    ml_ad_node *Ls = ml_ad_softmax_ce(t, conv_forward(t, th, x), m->labels);
+    if (ml_ad_grad(t, 1, &Ls, NULL, 5, th, g, 1) != ML_OK)
+        return ml_ad_tape_status(t);
+    for (int k = 0; k < 5; k++)
+        th2[k] = ml_ad_axpy(t, th[k], -0.1f, g[k]);
+    ml_ad_node *Lq = ml_ad_softmax_ce(t, conv_forward(t, th2, x), m->labels);
+    if (ml_ad_grad(t, 1, &Lq, NULL, 5, th, G, 0) != ML_OK)
+        return ml_ad_tape_status(t);
+    *loss = Lq->val[0];
+    return ml_ad_tape_status(t);
+}
+
+START_TEST(test_out_of_memory_conv)
+{
+    static conv_net m;
+    ml_rng r;
+    ml_rng_seed(&r, 13);
+    float *bufs[6] = {m.x, m.w, m.b, m.gam, m.bet, m.w2};
+    size_t sizes[6] = {sizeof m.x, sizeof m.w, sizeof m.b, sizeof m.gam,
+                       sizeof m.bet, sizeof m.w2};
+    for (int i = 0; i < 6; i++)
+        for (size_t j = 0; j < sizes[i] / sizeof(float); j++)
+            bufs[i][j] = ml_rng_range(&r, -1.0f, 1.0f);
+    for (int i = 0; i < CVN; i++)
+        m.labels[i] = i % 3;
+    ml_ad_tape t;
+    ml_ad_tape_init(&t);
+    float ref = 0.0f, loss = 0.0f;
+    long c0 = ml_alloc_count();
+    ck_assert_int_eq(conv_step(&t, &m, &ref), ML_OK);
+    long needed = ml_alloc_count() - c0;
+    ck_assert_int_ge(needed, 3);
+    ck_assert(isfinite(ref));
+    ml_ad_tape_release(&t);
+    int failures = 0;
+    for (long k = 1; k <= needed + 1; k++) {
+        ml_ad_tape_init(&t);
+        c0 = ml_alloc_count();
+        ml_alloc_fail_after(k);
+        ml_status st = conv_step(&t, &m, &loss);
+        ml_alloc_fail_after(0);
+        if (ml_alloc_count() - c0 >= k) {
+            ck_assert_msg(st == ML_ERR_NOMEM, "allocation %ld failed: status %d",
+                          k, (int)st);
+            failures++;
+            ml_ad_tape_reset(&t);
+            ck_assert_int_eq(conv_step(&t, &m, &loss), ML_OK);
+            ck_assert(loss == ref);
+        } else {
+            ck_assert_int_eq(st, ML_OK);
+            ck_assert(loss == ref);
+        }
+        ml_ad_tape_release(&t);
+    }
+    ck_assert_int_eq(failures, needed);
+}
+END_TEST
+
 static Suite *tape_memory_suite(void)
 {
     Suite *s = suite_create("tape_memory");
@@ -195,6 +280,7 @@ static Suite *tape_memory_suite(void)
     tcase_set_timeout(mem, 120);
     tcase_add_test(mem, test_steady_state_memory);
     tcase_add_test(mem, test_out_of_memory);
+    tcase_add_test(mem, test_out_of_memory_conv);
     suite_add_tcase(s, mem);
     return s;
 }

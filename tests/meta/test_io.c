@@ -658,7 +658,8 @@ START_TEST(test_inconsistent_contents)
     size_t el, es = find_chunk(b, size, "META", &el);
     size_t ol, os = find_chunk(b, size, "OPTM", &ol);
     ck_assert(ms && ls && rs && es && os);
-    /* MODL: u32 ndim, ndim u64 sizes, u32 layers, (u32 kind, u64 units) each.
+    /* MODL: u32 ndim, ndim u64 sizes, u32 layers, (u32 kind, 4 x u64
+     * parameters, units first) each: 36 bytes a layer.
      * Model 1-8-1 tanh: ndim 1, shape 1, 3 layers. */
     ck_assert_uint_eq(get_le(b + ms, 4), 1);
     ck_assert_uint_eq(get_le(b + ms + 12, 4), 3);
@@ -681,7 +682,7 @@ START_TEST(test_inconsistent_contents)
         {"layer kind 99", layer0, 4, 99},
         {"units 0", layer0 + 4, 8, 0},
         {"units 2^40", layer0 + 4, 8, (uint64_t)1 << 40},
-        {"last layer an activation", layer0 + 24, 4, ML_LAYER_TANH},
+        {"last layer an activation", layer0 + 2 * 36, 4, ML_LAYER_TANH},
         {"hidden units changed", layer0 + 4, 8, 9}, /* META count no longer fits */
         {"strategy 0", ls, 4, 0},
         {"strategy 6", ls, 4, 6},

@@ -1,0 +1,338 @@
+/* Forward values of convolution, its adjoints, pooling and batchnorm
+ * against direct double-precision loops, and the adjoint identity
+ *   <conv2d(x, w), g> = <x, conv2d_dx(g, w)> = <w, conv2d_dw(x, g)>. */
+#include "autodiff/ad.h"
+#include "core/rng.h"
+
+#include <check.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+static ml_ad_tape T;
+static ml_rng R;
+
+static void setup(void)
+{
+    ml_ad_tape_init(&T);
+    ml_rng_seed(&R, 8081);
+}
+
+static void teardown(void)
+{
+    ml_ad_tape_release(&T);
+}
+
+/* A random leaf with gradients (values in [lo, hi)), in the arena. */
+static ml_ad_node *rnd(int ndim, const int *shape, float lo, float hi)
+{
+    ml_ad_node *x = ml_ad_zeros(&T, ndim, shape);
+    ck_assert_ptr_nonnull(x);
+    for (size_t i = 0; i < x->size; i++)
+        x->val[i] = ml_rng_range(&R, lo, hi);
+    return ml_ad_leaf(&T, ndim, shape, x->val, 1);
+}
+
+/* y has the given shape and |y - e| <= tol max(1, |e|) elementwise. */
+static void expect(const ml_ad_node *y, int ndim, const int *shape,
+                   const double *e, double tol)
+{
+    ck_assert_ptr_nonnull(y);
+    ck_assert_msg(ml_ad_tape_status(&T) == ML_OK, "tape: %s", T.msg);
+    ck_assert_int_eq(y->ndim, ndim);
+    size_t n = 1;
+    for (int i = 0; i < ndim; i++) {
+        ck_assert_int_eq(y->shape[i], shape[i]);
+        n *= (size_t)shape[i];
+    }
+    ck_assert_uint_eq(y->size, n);
+    for (size_t i = 0; i < y->size; i++)
+        ck_assert_msg(fabs(y->val[i] - e[i]) <= tol * fmax(1.0, fabs(e[i])),
+                      "%s element %zu: %.8g, expected %.8g",
+                      ml_ad_op_name(y->op), i, (double)y->val[i], e[i]);
+}
+
+typedef struct conv_cfg {
+    int n, c, h, w, f, k, s, p, bias;
+} conv_cfg;
+
+/* Small shapes of every kind, then batches that take several GEMMs:
+ * small outputs share a GEMM (up to 256 columns: 28 images of 3x3, 5 of
+ * 7x7) with a short last group, larger ones take a GEMM per image. */
+static const conv_cfg CONV[] = {
+    {2, 2, 5, 5, 3, 3, 1, 1, 1}, {2, 2, 5, 5, 3, 3, 1, 0, 0},
+    {2, 2, 5, 5, 3, 3, 2, 1, 1}, {1, 2, 6, 6, 2, 3, 2, 0, 0},
+    {3, 3, 4, 4, 2, 1, 1, 0, 1}, {1, 2, 5, 5, 3, 1, 2, 1, 0},
+    {2, 2, 6, 4, 3, 3, 1, 1, 1}, {1, 2, 5, 7, 2, 2, 3, 2, 1},
+    {2, 1, 3, 3, 4, 3, 1, 0, 1}, {1, 1, 1, 1, 2, 3, 1, 1, 1},
+    /* stride 1 off the "same" shape; pad > K - 1 (dx by col2im) */
+    {2, 3, 5, 4, 2, 2, 1, 1, 1}, {1, 2, 4, 5, 2, 2, 1, 0, 1},
+    {2, 2, 3, 4, 3, 1, 1, 1, 0}, {2, 2, 4, 3, 3, 3, 1, 3, 1},
+    {30, 3, 3, 3, 4, 3, 1, 1, 1}, {7, 5, 7, 7, 6, 3, 1, 1, 1},
+    {40, 2, 5, 5, 3, 3, 2, 1, 1}, {3, 4, 12, 12, 3, 3, 1, 1, 0},
+    {3, 16, 24, 24, 4, 5, 1, 2, 1},
+};
+
+static int conv_out(int h, int k, int s, int p)
+{
+    return (h + 2 * p - k) / s + 1;
+}
+
+/* Index of x[n, c, i, j] in an [N, C, H, W] tensor. */
+static size_t at4(const int d[4], int n, int c, int i, int j)
+{
+    return (((size_t)n * (size_t)d[1] + (size_t)c) * (size_t)d[2] + (size_t)i) *
+               (size_t)d[3] + (size_t)j;
+}
+
+/* The direct loops of conv2d (into y), and of its adjoints: dx += g * w,
+ * dw += g * x at every (output, kernel tap) pair inside the image. */
+static void conv_ref(const conv_cfg *q, const float *x, const float *w,
+                     const float *b, const float *g, double *y, double *dx,
+                     double *dw)
+{
+    int ho = conv_out(q->h, q->k, q->s, q->p), wo = conv_out(q->w, q->k, q->s, q->p);
+    int dxs[4] = {q->n, q->c, q->h, q->w}, dws[4] = {q->f, q->c, q->k, q->k};
+    int dys[4] = {q->n, q->f, ho, wo};
+    for (int n = 0; n < q->n; n++)
+        for (int f = 0; f < q->f; f++)
+            for (int oh = 0; oh < ho; oh++)
+                for (int ow = 0; ow < wo; ow++) {
+                    size_t o = at4(dys, n, f, oh, ow);
+                    double acc = b ? b[f] : 0.0;
+                    for (int c = 0; c < q->c; c++)
+                        for (int ki = 0; ki < q->k; ki++)
+                            for (int kj = 0; kj < q->k; kj++) {
+                                int i = oh * q->s - q->p + ki, j = ow * q->s - q->p + kj;
+                                if (i < 0 || i >= q->h || j < 0 || j >= q->w)
+                                    continue;
+                                size_t xi = at4(dxs, n, c, i, j);
+                                size_t wi = at4(dws, f, c, ki, kj);
+                                acc += (double)x[xi] * w[wi];
+                                dx[xi] += (double)g[o] * w[wi];
+                                dw[wi] += (double)g[o] * x[xi];
+                            }
+                    y[o] = acc;
+                }
+}
+
+static double dot(const float *a, const float *b, size_t n)
+{
+    double s = 0;
+    for (size_t i = 0; i < n; i++)
+        s += (double)a[i] * b[i];
+    return s;
+}
+
+/* conv2d, conv2d_dx and conv2d_dw against the direct loops, and the
+ * adjoint identity <conv2d(x, w), g> = <x, conv2d_dx(g, w)>
+ * = <w, conv2d_dw(x, g)>. */
+START_TEST(test_conv2d)
+{
+    const conv_cfg *q = &CONV[_i];
+    int ho = conv_out(q->h, q->k, q->s, q->p), wo = conv_out(q->w, q->k, q->s, q->p);
+    int xs[4] = {q->n, q->c, q->h, q->w}, ws[4] = {q->f, q->c, q->k, q->k};
+    int ys[4] = {q->n, q->f, ho, wo}, bs[1] = {q->f};
+    ml_ad_node *x = rnd(4, xs, -1, 1), *w = rnd(4, ws, -1, 1);
+    ml_ad_node *b = q->bias ? rnd(1, bs, -1, 1) : NULL, *g = rnd(4, ys, -1, 1);
+    double *ey = calloc(g->size, sizeof *ey), *edx = calloc(x->size, sizeof *edx);
+    double *edw = calloc(w->size, sizeof *edw);
+    ck_assert(ey && edx && edw);
+    conv_ref(q, x->val, w->val, b ? b->val : NULL, g->val, ey, edx, edw);
+    ml_ad_node *y = ml_ad_conv2d(&T, x, w, b, q->s, q->p);
+    ml_ad_node *dx = ml_ad_conv2d_dx(&T, g, w, q->h, q->w, q->s, q->p);
+    ml_ad_node *dw = ml_ad_conv2d_dw(&T, x, g, q->k, q->s, q->p);
+    /* float sums of up to C K K (dw: N Ho Wo) products of values in
+     * [-1, 1] */
+    expect(y, 4, ys, ey, 1e-4);
+    expect(dx, 4, xs, edx, 1e-4);
+    expect(dw, 4, ws, edw, 2e-4);
+    if (!b) {
+        double a1 = dot(y->val, g->val, y->size), a2 = dot(x->val, dx->val, x->size);
+        double a3 = dot(w->val, dw->val, w->size);
+        double sc = fmax(1.0, fabs(a1));
+        ck_assert_msg(fabs(a1 - a2) <= 1e-4 * sc && fabs(a1 - a3) <= 1e-4 * sc,
+                      "adjoint identity: %.9g %.9g %.9g", a1, a2, a3);
+    }
+    free(ey);
+    free(edx);
+    free(edw);
+}
+END_TEST
+
+/* The adjoint identity on larger random problems, none skipped. */
+START_TEST(test_conv2d_adjoint)
+{
+    static const conv_cfg Q[] = {
+        {3, 4, 9, 7, 5, 3, 1, 1, 0}, {4, 3, 11, 10, 6, 3, 2, 1, 0},
+        {2, 5, 8, 8, 3, 4, 3, 2, 0}, {6, 8, 14, 14, 8, 3, 1, 1, 0},
+        {5, 16, 24, 24, 4, 5, 1, 2, 0},
+    };
+    for (size_t c = 0; c < sizeof Q / sizeof Q[0]; c++) {
+        const conv_cfg *q = &Q[c];
+        int ho = conv_out(q->h, q->k, q->s, q->p), wo = conv_out(q->w, q->k, q->s, q->p);
+        int xs[4] = {q->n, q->c, q->h, q->w}, ws[4] = {q->f, q->c, q->k, q->k};
+        int ys[4] = {q->n, q->f, ho, wo};
+        ml_ad_node *x = rnd(4, xs, -1, 1), *w = rnd(4, ws, -1, 1);
+        ml_ad_node *g = rnd(4, ys, -1, 1);
+        ml_ad_node *y = ml_ad_conv2d(&T, x, w, NULL, q->s, q->p);
+        ml_ad_node *dx = ml_ad_conv2d_dx(&T, g, w, q->h, q->w, q->s, q->p);
+        ml_ad_node *dw = ml_ad_conv2d_dw(&T, x, g, q->k, q->s, q->p);
+        ck_assert_int_eq(ml_ad_tape_status(&T), ML_OK);
+        double a1 = dot(y->val, g->val, y->size), a2 = dot(x->val, dx->val, x->size);
+        double a3 = dot(w->val, dw->val, w->size);
+        /* 1e-4 relative to <y, g>, or to 1% of the sum of |terms| (which
+         * bounds the rounding) should the sum cancel (seen: <= 5e-6) */
+        double sc = 0;
+        for (size_t i = 0; i < y->size; i++)
+            sc += fabs((double)y->val[i] * g->val[i]);
+        sc = fmax(fabs(a1), 1e-2 * sc);
+        ck_assert_msg(fabs(a1 - a2) <= 1e-4 * sc && fabs(a1 - a3) <= 1e-4 * sc,
+                      "case %zu: <y, g> %.9g, <x, dx> %.9g, <w, dw> %.9g", c,
+                      a1, a2, a3);
+        ml_ad_tape_reset(&T);
+    }
+}
+END_TEST
+
+/* The first maximum of each window, in row-major order. */
+static size_t argmax_ref(const float *x, const int d[4], int n, int c, int oh,
+                         int ow, int size)
+{
+    size_t best = at4(d, n, c, oh * size, ow * size);
+    for (int i = 0; i < size; i++)
+        for (int j = 0; j < size; j++) {
+            size_t k = at4(d, n, c, oh * size + i, ow * size + j);
+            if (x[k] > x[best])
+                best = k;
+        }
+    return best;
+}
+
+START_TEST(test_maxpool)
+{
+    static const struct { int d[4], size; } P[] = {
+        {{2, 2, 4, 4}, 2}, {{1, 2, 5, 5}, 2}, {{2, 3, 6, 7}, 3},
+        {{1, 1, 3, 3}, 3}, {{2, 2, 4, 6}, 1}, {{1, 1, 7, 2}, 2},
+        {{2, 1, 4, 5}, 2}, {{3, 2, 7, 9}, 2}, {{1, 2, 8, 8}, 4},
+    };
+    for (size_t c = 0; c < sizeof P / sizeof P[0]; c++) {
+        const int *d = P[c].d, size = P[c].size;
+        ml_ad_node *x = rnd(4, d, -2, 2), *h = rnd(4, d, -2, 2);
+        /* Ties, including a whole window of equal values: the first one
+         * in row-major order wins. */
+        for (size_t i = 0; i < x->size; i += 3)
+            x->val[i] = 0.5f;
+        x->val[0] = x->val[1] = x->val[(size_t)d[3]] = x->val[(size_t)d[3] + 1] = 1.0f;
+        int ho = d[2] / size, wo = d[3] / size;
+        int ys[4] = {d[0], d[1], ho, wo};
+        ml_ad_node *g = rnd(4, ys, -2, 2);
+        size_t ny = (size_t)d[0] * d[1] * ho * wo;
+        double *em = malloc(ny * sizeof *em), *eg = malloc(ny * sizeof *eg);
+        double *es = calloc(x->size, sizeof *es);
+        size_t o = 0;
+        for (int n = 0; n < d[0]; n++)
+            for (int ch = 0; ch < d[1]; ch++)
+                for (int oh = 0; oh < ho; oh++)
+                    for (int ow = 0; ow < wo; ow++, o++) {
+                        size_t a = argmax_ref(x->val, d, n, ch, oh, ow, size);
+                        em[o] = x->val[a];
+                        eg[o] = h->val[a];
+                        es[a] = g->val[o];
+                    }
+        expect(ml_ad_maxpool(&T, x, size), 4, ys, em, 0);
+        expect(ml_ad_pool_gather(&T, h, x, size), 4, ys, eg, 0);
+        expect(ml_ad_pool_scatter(&T, g, x, size), 4, d, es, 0);
+        free(em);
+        free(eg);
+        free(es);
+        ml_ad_tape_reset(&T);
+    }
+}
+END_TEST
+
+/* Exact ties in 2x2 windows: the first maximum in row-major order. */
+START_TEST(test_maxpool_ties)
+{
+    /* windows [0 1; 1 0], [0 0; 1 1], [1 1; 1 1], [0 0; 0 1], [-0 0; 0 -0] */
+    float x[20] = {0, 1, 0, 0, 1, 1, 0, 0, -0.0f, 0,
+                   1, 0, 1, 1, 1, 1, 0, 1, 0, -0.0f};
+    float h[20], g[5] = {1, 2, 3, 4, 5};
+    for (int i = 0; i < 20; i++)
+        h[i] = (float)i;
+    int xs[4] = {1, 1, 2, 10}, ys[4] = {1, 1, 1, 5};
+    ml_ad_node *xn = ml_ad_leaf(&T, 4, xs, x, 0), *hn = ml_ad_leaf(&T, 4, xs, h, 0);
+    /* flat indices of the winners: 1, 12, 4, 17, 8 */
+    double eg[5] = {1, 12, 4, 17, 8}, es[20] = {0};
+    es[1] = 1;
+    es[12] = 2;
+    es[4] = 3;
+    es[17] = 4;
+    es[8] = 5;
+    expect(ml_ad_pool_gather(&T, hn, xn, 2), 4, ys, eg, 0);
+    expect(ml_ad_pool_scatter(&T, ml_ad_leaf(&T, 4, ys, g, 0), xn, 2), 4, xs, es, 0);
+}
+END_TEST
+
+/* (x - mean) / sqrt(var + eps) * gamma + beta per channel, in double. */
+START_TEST(test_batchnorm)
+{
+    static const struct { int nd, d[4]; } B[] = {
+        {4, {3, 4, 5, 2}}, {2, {6, 5}}, {4, {1, 2, 1, 1}}, {2, {1, 3}},
+    };
+    const float eps = 1e-3f;
+    for (size_t c = 0; c < sizeof B / sizeof B[0]; c++) {
+        int nd = B[c].nd, n = B[c].d[0], ch = B[c].d[1];
+        int inner = nd == 4 ? B[c].d[2] * B[c].d[3] : 1, cs[1] = {ch};
+        ml_ad_node *x = rnd(nd, B[c].d, -3, 5);
+        ml_ad_node *ga = rnd(1, cs, 0.5f, 2), *be = rnd(1, cs, -1, 1);
+        double *e = malloc(x->size * sizeof *e);
+        for (int k = 0; k < ch; k++) {
+            double m = 0, v = 0, cnt = (double)n * inner;
+            for (int i = 0; i < n; i++)
+                for (int j = 0; j < inner; j++)
+                    m += x->val[((size_t)i * ch + k) * inner + j];
+            m /= cnt;
+            for (int i = 0; i < n; i++)
+                for (int j = 0; j < inner; j++) {
+                    double u = x->val[((size_t)i * ch + k) * inner + j] - m;
+                    v += u * u;
+                }
+            v /= cnt;
+            for (int i = 0; i < n; i++)
+                for (int j = 0; j < inner; j++) {
+                    size_t a = ((size_t)i * ch + k) * inner + j;
+                    e[a] = (x->val[a] - m) / sqrt(v + eps) * ga->val[k] + be->val[k];
+                }
+        }
+        /* A single value per channel normalises to 0: y = beta. */
+        expect(ml_ad_batchnorm(&T, x, ga, be, eps), nd, B[c].d, e, 2e-5);
+        free(e);
+        ml_ad_tape_reset(&T);
+    }
+}
+END_TEST
+
+static Suite *ops_conv_suite(void)
+{
+    Suite *s = suite_create("ops_conv");
+    TCase *tc = tcase_create("forward");
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_set_timeout(tc, 60);
+    tcase_add_loop_test(tc, test_conv2d, 0, (int)(sizeof CONV / sizeof CONV[0]));
+    tcase_add_test(tc, test_conv2d_adjoint);
+    tcase_add_test(tc, test_maxpool);
+    tcase_add_test(tc, test_maxpool_ties);
+    tcase_add_test(tc, test_batchnorm);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(ops_conv_suite());
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

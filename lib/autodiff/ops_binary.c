@@ -91,8 +91,10 @@ static ml_ad_node *binary(ml_ad_tape *t, int op, bin_kind k, ml_ad_node *a,
         return NULL;
     int dims[4];
     size_t bs[4];
-    if (!ml_ad_broadcast_strides(a->ndim, a->shape, b->ndim, b->shape, dims,
-                                 bs)) {
+    /* Same shapes or a scalar b (the common cases) need no strides. */
+    int plain = ml_ad_same_shape(a, b) || (b->size == 1 && b->ndim <= a->ndim);
+    if (!plain && !ml_ad_broadcast_strides(a->ndim, a->shape, b->ndim, b->shape, dims,
+                                           bs)) {
         char sa[64], sb[64];
         return ml_ad_fail(t, ML_ERR_SHAPE, "%s: %s does not broadcast into %s",
                           ml_ad_op_name(op), ml_ad_shape_str(b, sb, sizeof sb),
@@ -101,9 +103,9 @@ static ml_ad_node *binary(ml_ad_tape *t, int op, bin_kind k, ml_ad_node *a,
     ml_ad_node *y = ml_ad_node_new(t, op, a->ndim, a->shape, a, b);
     if (!y)
         return NULL;
-    if (b->size == a->size) {
+    if (plain && b->size == a->size) {
         run(k, y->val, a->val, b->val, a->size, 1);
-    } else if (b->size == 1) {
+    } else if (plain) {
         run(k, y->val, a->val, b->val, a->size, 0);
     } else {
         /* Innermost run: contiguous when b varies along the last dim,

@@ -173,21 +173,25 @@ static ml_ad_node *node_alloc(ml_ad_tape *t, int op, int ndim,
                               ml_ad_op_name(op));
         size *= d;
     }
-    ml_ad_node *x = ml_arena_alloc(&t->arena, sizeof *x);
-    if (!x)
+    /* Header and value in one arena block: one call, adjacent memory. */
+    const size_t head = (sizeof(ml_ad_node) + ML_ARENA_ALIGN - 1) &
+                        ~(size_t)(ML_ARENA_ALIGN - 1);
+    unsigned char *mem = ml_arena_alloc(&t->arena, head + (with_value ? size * sizeof(float) : 0));
+    if (!mem)
         return ml_ad_fail(t, ML_ERR_NOMEM, "out of memory for a %s node",
                           ml_ad_op_name(op));
-    *x = (ml_ad_node){.op = (uint8_t)op, .ndim = ndim};
-    for (int i = 0; i < ndim; i++)
-        x->shape[i] = shape[i];
+    ml_ad_node *x = (ml_ad_node *)mem;
+    x->val = with_value ? (float *)(mem + head) : NULL;
     x->size = size;
+    x->ndim = ndim;
+    for (int i = 0; i < ML_AD_MAXDIM; i++)
+        x->shape[i] = i < ndim ? shape[i] : 0;
     x->id = -1;
-    if (with_value) {
-        x->val = ml_arena_alloc(&t->arena, size * sizeof(float));
-        if (!x->val)
-            return ml_ad_fail(t, ML_ERR_NOMEM, "out of memory for a %s value",
-                              ml_ad_op_name(op));
-    }
+    x->op = (uint8_t)op;
+    x->nin = 0;
+    x->in[0] = x->in[1] = x->in[2] = NULL;
+    x->attr.i[0] = x->attr.i[1] = x->attr.i[2] = x->attr.i[3] = 0;
+    x->labels = NULL;
     return x;
 }
 

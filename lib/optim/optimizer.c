@@ -95,7 +95,8 @@ ml_status ml_opt_get(const ml_optimizer *o, int key, double *out)
     return ML_OK;
 }
 
-ml_status ml_opt_step(ml_optimizer *o, size_t n, float *p, const float *g)
+ml_status ml_opt_step(ml_optimizer *o, size_t n, float *restrict p,
+                      const float *restrict g)
 {
     if (o->n && o->n != n)
         return ml_error(o->err, ML_ERR_SHAPE,
@@ -137,11 +138,12 @@ ml_status ml_opt_step(ml_optimizer *o, size_t n, float *p, const float *g)
         const double c2 = 1.0 - pow(o->beta2, (double)o->t);
         const float step = (float)(o->lr / c1);
         const float inv_c2 = (float)(1.0 / sqrt(c2));
+        float *restrict m = o->m, *restrict v = o->v;
         for (size_t i = 0; i < n; i++) {
             float gi = g[i] + wd * p[i];
-            o->m[i] = b1 * o->m[i] + (1.0f - b1) * gi;
-            o->v[i] = b2 * o->v[i] + (1.0f - b2) * gi * gi;
-            p[i] -= step * o->m[i] / (sqrtf(o->v[i]) * inv_c2 + eps);
+            m[i] = b1 * m[i] + (1.0f - b1) * gi;
+            v[i] = b2 * v[i] + (1.0f - b2) * gi * gi;
+            p[i] -= step * m[i] / (sqrtf(v[i]) * inv_c2 + eps);
         }
         break;
     }

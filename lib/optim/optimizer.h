@@ -27,6 +27,7 @@ void ml_opt_clear_state(ml_optimizer *o);
 ml_status ml_opt_set(ml_optimizer *o, int key, double value);
 ml_status ml_opt_get(const ml_optimizer *o, int key, double *out);
 /* One step; grads must be finite (checked by the caller or here). */
-ml_status ml_opt_step(ml_optimizer *o, size_t n, float *params, const float *grads);
+ml_status ml_opt_step(ml_optimizer *o, size_t n, float *restrict params,
+                      const float *restrict grads);
 
 #endif

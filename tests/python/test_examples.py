@@ -30,3 +30,24 @@ def test_sine_maml(env):
 def test_sine_maml_help():
     r = run_python([os.path.join(EXAMPLES, "sine_maml.py"), "--help"])
     assert r.returncode == 0 and "--iterations" in r.stdout
+
+
+def test_omniglot_protonet(tmp_path):
+    """The Omniglot example on a tiny folder of PNGs in the same layout,
+    written by the tools tests' helper (tests/tools/imgdata.py)."""
+    import sys
+    sys.path.insert(0, os.path.join(ROOT, "tests", "tools"))
+    from imgdata import make_omniglot
+    train = make_omniglot(str(tmp_path / "train"), groups=("Alpha", "Beta"),
+                          classes=4, images=4, seed=1)
+    test = make_omniglot(str(tmp_path / "test"), groups=("Gamma", "Delta"),
+                         classes=4, images=4, seed=2)
+    r = run_python([os.path.join(EXAMPLES, "omniglot_protonet.py"), train, test,
+                    "--test-groups", "Gamma", "--ways", "3", "--queries", "2",
+                    "--iterations", "10", "--episodes", "5", "--test-queries", "2",
+                    "--filters", "8",
+                    "--blocks", "2"])
+    assert r.returncode == 0, r.stderr
+    assert "training on 8 classes, testing on 4 unseen ones" in r.stdout, r.stdout
+    m = re.search(r"3-way 1-shot on unseen classes: accuracy (\d+\.\d+)%", r.stdout)
+    assert m and 0.0 <= float(m.group(1)) <= 100.0, r.stdout

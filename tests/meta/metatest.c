@@ -413,3 +413,22 @@ double ref_min_abs_preact(const ref_net *net, const double *params, const ref_ta
     free(tr);
     return m;
 }
+
+void sine_tasks_make(ml_task **tasks, int n, uint64_t seed, int shots, int queries)
+{
+    ml_sampler *s;
+    ck_assert_int_eq(ml_sampler_create_sine(&s, seed), ML_OK);
+    ck_assert_int_eq(ml_sampler_set(s, ML_SAMPLER_SHOTS, shots), ML_OK);
+    ck_assert_int_eq(ml_sampler_set(s, ML_SAMPLER_QUERIES, queries), ML_OK);
+    for (int i = 0; i < n; i++)
+        ck_assert_int_eq(ml_sampler_sample(s, &tasks[i]), ML_OK);
+    ml_sampler_free(s);
+}
+
+void sine_tasks_free(ml_task **tasks, int n)
+{
+    for (int i = 0; i < n; i++) {
+        ml_task_free(tasks[i]);
+        tasks[i] = NULL;
+    }
+}

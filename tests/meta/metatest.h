@@ -84,6 +84,11 @@ ml_task *make_reg_task(size_t in, size_t out, size_t ns, const float *xs,
 /* Error-message probes: prime_error() leaves a known message as the
  * thread's last error; fresh_error() says whether a call has stored a new,
  * non-empty message since. */
+/* n sine tasks from a sampler seeded with seed (shots support, queries
+ * query points each) into tasks[]; sine_tasks_free frees and clears them. */
+void sine_tasks_make(ml_task **tasks, int n, uint64_t seed, int shots, int queries);
+void sine_tasks_free(ml_task **tasks, int n);
+
 void prime_error(void);
 int fresh_error(void);
 /* The same for a learner handle's own message. */

@@ -16,21 +16,12 @@ static ml_task *tasks[N_TASKS];
 
 static void make_tasks(void)
 {
-    ml_sampler *s;
-    ck_assert_int_eq(ml_sampler_create_sine(&s, 2024), ML_OK);
-    ck_assert_int_eq(ml_sampler_set(s, ML_SAMPLER_SHOTS, 5), ML_OK);
-    ck_assert_int_eq(ml_sampler_set(s, ML_SAMPLER_QUERIES, 6), ML_OK);
-    for (int i = 0; i < N_TASKS; i++)
-        ck_assert_int_eq(ml_sampler_sample(s, &tasks[i]), ML_OK);
-    ml_sampler_free(s);
+    sine_tasks_make(tasks, N_TASKS, 2024, 5, 6);
 }
 
 static void free_tasks(void)
 {
-    for (int i = 0; i < N_TASKS; i++) {
-        ml_task_free(tasks[i]);
-        tasks[i] = NULL;
-    }
+    sine_tasks_free(tasks, N_TASKS);
 }
 
 /* Strategy variants: _i indexes this table. */

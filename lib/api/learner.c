@@ -236,14 +236,9 @@ ml_status ml_learner_meta_step(ml_learner *l, size_t n_tasks, ml_task *const *ta
                                l->ops->needs_query);
     if (st != ML_OK)
         return st;
-    float *g = ml_malloc(l->n_meta * sizeof(float));
-    if (!g)
-        return ml_error(l->err, ML_ERR_NOMEM, "ml_learner_meta_step: out of memory");
-    st = ml_meta_gradient_run(l, n_tasks, tasks, g, out_loss);
-    if (st == ML_OK)
-        st = ml_meta_apply(l, g);
-    ml_free(g);
-    return st;
+    /* The learner's own buffer: no allocation per step. */
+    st = ml_meta_gradient_run(l, n_tasks, tasks, l->step_grad, out_loss);
+    return st == ML_OK ? ml_meta_apply(l, l->step_grad) : st;
 }
 
 ml_status ml_learner_predict(ml_learner *l, const ml_task *task, int steps, size_t n,

@@ -79,7 +79,8 @@ ml_status ml_learner_new(ml_learner **out, const ml_model *model, int strategy)
         l->n_meta = l->n_params + (l->ops->has_alpha ? l->n_params : 0) +
                     (l->head ? l->head->nparams : 0);
         l->meta = ml_calloc(l->n_meta, sizeof(float));
-        st = l->meta ? ml_learner_set_threads(l, 1) : ML_ERR_NOMEM;
+        l->step_grad = ml_malloc(l->n_meta * sizeof(float));
+        st = l->meta && l->step_grad ? ml_learner_set_threads(l, 1) : ML_ERR_NOMEM;
     }
     if (st != ML_OK) {
         char msg[ML_ERRMSG_MAX];
@@ -113,6 +114,7 @@ void ml_learner_destroy(ml_learner *l)
     ml_nn_model_free(l->model);
     ml_nn_model_free(l->head);
     ml_free(l->meta);
+    ml_free(l->step_grad);
     ml_free(l->task_grads);
     ml_free(l->task_vals);
     ml_free(l);

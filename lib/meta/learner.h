@@ -63,6 +63,7 @@ struct ml_learner {
     ml_pool *pool;
     ml_worker *workers;   /* one per thread */
 
+    float *step_grad;     /* n_meta: the mean gradient of ml_learner_meta_step */
     float *task_grads;    /* n_tasks x n_meta, per-task results */
     double *task_vals;    /* n_tasks x 2: loss, accuracy */
     size_t task_cap;

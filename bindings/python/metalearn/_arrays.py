@@ -71,6 +71,19 @@ def int_arg(value, what):
     return v
 
 
+def named_arg(value, table, what):
+    """An enum value given by name (a key of ``table``, any case) or as an
+    integer; an unknown name is an InvalidArgument listing the known ones."""
+    if isinstance(value, str):
+        try:
+            return table[value.lower()]
+        except KeyError:
+            raise errors.InvalidArgument(
+                "unknown %s %r; expected one of %s"
+                % (what, value, ", ".join(table))) from None
+    return int_arg(value, what)
+
+
 def seed_arg(value, what="seed"):
     """A Python integer for a uint64_t seed."""
     v = _integer(value, what)

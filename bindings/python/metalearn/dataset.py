@@ -12,14 +12,7 @@ MAX_RANK = 3
 
 
 def _rule(rule):
-    if isinstance(rule, str):
-        try:
-            return SPLIT_RULES[rule.lower()]
-        except KeyError:
-            raise errors.InvalidArgument(
-                "unknown split rule %r; expected one of %s"
-                % (rule, ", ".join(SPLIT_RULES))) from None
-    return _arrays.int_arg(rule, "split rule")
+    return _arrays.named_arg(rule, SPLIT_RULES, "split rule")
 
 
 def _spec(spec):

@@ -38,25 +38,12 @@ query loss."""
 
 
 def _strategy(strategy):
-    if isinstance(strategy, str):
-        try:
-            return STRATEGIES[strategy.lower()]
-        except KeyError:
-            raise errors.InvalidArgument(
-                "unknown strategy %r; expected one of %s"
-                % (strategy, ", ".join(STRATEGIES))) from None
-    return _arrays.int_arg(strategy, "strategy")
+    return _arrays.named_arg(strategy, STRATEGIES, "strategy")
 
 
 def _key(key):
-    if isinstance(key, str):
-        try:
-            return PARAMS[key.lower()][0]
-        except KeyError:
-            raise errors.InvalidArgument(
-                "unknown learner parameter %r; expected one of %s"
-                % (key, ", ".join(PARAMS))) from None
-    return _arrays.int_arg(key, "learner parameter")
+    v = _arrays.named_arg(key, PARAMS, "learner parameter")
+    return v[0] if isinstance(v, tuple) else v
 
 
 def _task_list(tasks):

@@ -18,25 +18,11 @@ PARAMS = {
 
 
 def _kind(kind):
-    if isinstance(kind, str):
-        try:
-            return KINDS[kind.lower()]
-        except KeyError:
-            raise errors.InvalidArgument(
-                "unknown optimizer %r; expected one of %s"
-                % (kind, ", ".join(KINDS))) from None
-    return _arrays.int_arg(kind, "optimizer kind")
+    return _arrays.named_arg(kind, KINDS, "optimizer kind")
 
 
 def _key(key):
-    if isinstance(key, str):
-        try:
-            return PARAMS[key.lower()]
-        except KeyError:
-            raise errors.InvalidArgument(
-                "unknown optimizer parameter %r; expected one of %s"
-                % (key, ", ".join(PARAMS))) from None
-    return _arrays.int_arg(key, "optimizer parameter")
+    return _arrays.named_arg(key, PARAMS, "optimizer parameter")
 
 
 def _param_property(name, doc):

@@ -2,7 +2,7 @@
 
 from ctypes import byref, c_double
 
-from . import _arrays, _lib, errors
+from . import _arrays, _lib
 from ._handle import Handle, last_error_property, using
 from .dataset import Dataset
 from .task import Task
@@ -23,14 +23,7 @@ _RANGES = {"amplitude": ("amp_min", "amp_max"),
 
 
 def _key(key):
-    if isinstance(key, str):
-        try:
-            return PARAMS[key.lower()]
-        except KeyError:
-            raise errors.InvalidArgument(
-                "unknown sampler parameter %r; expected one of %s"
-                % (key, ", ".join(PARAMS))) from None
-    return _arrays.int_arg(key, "sampler parameter")
+    return _arrays.named_arg(key, PARAMS, "sampler parameter")
 
 
 class Sampler(Handle):

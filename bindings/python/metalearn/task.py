@@ -11,13 +11,7 @@ SETS = {"support": 0, "query": 1}  # enum ml_set
 
 
 def _which(which):
-    if isinstance(which, str):
-        try:
-            return SETS[which.lower()]
-        except KeyError:
-            raise errors.InvalidArgument(
-                "unknown set %r; expected 'support' or 'query'" % which) from None
-    return _arrays.int_arg(which, "set")
+    return _arrays.named_arg(which, SETS, "set")
 
 
 def _examples(data, what, n, row_size, row_what):

@@ -44,6 +44,26 @@ extern "C" {
 #define ML_API
 #endif
 
+/**
+ * @brief Marks a declaration as deprecated: compilers warn at each use and
+ * print `msg` (which names the replacement).
+ *
+ * A deprecated function or value keeps working for at least one minor
+ * release and is removed only at a major one (docs/stability.md).  Define
+ * ML_NO_DEPRECATION before including the header to drop the marks, as a
+ * foreign-function interface must when it preprocesses the header (cffi's
+ * parser does not read attributes).
+ */
+#if defined(ML_NO_DEPRECATION)
+#define ML_DEPRECATED(msg)
+#elif defined(__GNUC__) || defined(__clang__)
+#define ML_DEPRECATED(msg) __attribute__((deprecated(msg)))
+#elif defined(_MSC_VER)
+#define ML_DEPRECATED(msg) __declspec(deprecated(msg))
+#else
+#define ML_DEPRECATED(msg)
+#endif
+
 /** @name Version
  * The version of the header.  Compare with ml_version_number() to detect a
  * program built against one version and run against another.
@@ -158,6 +178,8 @@ ML_API ml_status ml_model_create(ml_model **out, size_t ndim, const size_t *shap
  * @brief Appends a fully connected layer with `units` outputs.
  *
  * The input is flattened to a vector per example first.
+ * @param model The model to extend (still owned by the caller).
+ * @param units Outputs per example, 1 to 2^24.
  * @return ::ML_OK; ::ML_ERR_INVALID_ARG (NULL model, units 0 or over
  *         2^24); ::ML_ERR_NOMEM.  On error the model is unchanged.
  */
@@ -285,7 +307,9 @@ ML_API size_t ml_model_num_params(const ml_model *model);
 ML_API ml_status ml_model_describe(const ml_model *model, char *buf, size_t cap,
                                    size_t *out_len);
 
-/** @brief The model's last error message; "" if none, never NULL (also for NULL). */
+/** @brief The model's last error message; "" if none, never NULL (also for NULL).
+ * The string is borrowed from the model: valid until the model is freed,
+ * overwritten by its next failing call. */
 ML_API const char *ml_model_last_error(const ml_model *model);
 
 /* ======================================================================
@@ -328,6 +352,15 @@ ML_API ml_status ml_task_create_regression(ml_task **out, size_t input_size,
  * @brief A classification task (an N-way episode) from caller arrays (copied).
  *
  * Labels are 0..n_ways-1 inside the task.
+ * @param out Receives the task; the caller owns it (ml_task_free()).
+ * @param input_size Floats per input example (at least 1).
+ * @param n_ways Number of classes (at least 1).
+ * @param n_support Support examples (at least 1).
+ * @param x_support `n_support * input_size` floats.
+ * @param labels_support `n_support` labels, each in 0..n_ways-1.
+ * @param n_query Query examples (may be 0).
+ * @param x_query `n_query * input_size` floats, or NULL when n_query is 0.
+ * @param labels_query `n_query` labels, or NULL when n_query is 0.
  * @return As ml_task_create_regression(), and ::ML_ERR_RANGE for a label
  *         outside 0..n_ways-1.
  */
@@ -438,7 +471,8 @@ ML_API ml_status ml_sampler_set(ml_sampler *sampler, ml_sampler_param key, doubl
 ML_API ml_status ml_sampler_get(const ml_sampler *sampler, ml_sampler_param key,
                                 double *out);
 
-/** @brief Restarts the sampler's random stream from `seed`. */
+/** @brief Restarts the sampler's random stream from `seed`.
+ * @return ::ML_OK; ::ML_ERR_INVALID_ARG for a NULL sampler. */
 ML_API ml_status ml_sampler_reseed(ml_sampler *sampler, uint64_t seed);
 
 /**
@@ -452,7 +486,9 @@ ML_API ml_status ml_sampler_sample(ml_sampler *sampler, ml_task **out);
 /** @brief Frees a sampler.  NULL is a no-op. */
 ML_API void ml_sampler_free(ml_sampler *sampler);
 
-/** @brief The sampler's last error message; "" if none, never NULL. */
+/** @brief The sampler's last error message; "" if none, never NULL (also
+ * for NULL).  Borrowed from the sampler: valid until it is freed,
+ * overwritten by its next failing call. */
 ML_API const char *ml_sampler_last_error(const ml_sampler *sampler);
 
 /* ======================================================================
@@ -554,7 +590,8 @@ ML_API ml_status ml_dataset_shape(const ml_dataset *dataset, size_t *out_ndim,
  * freed); NULL if out of range. */
 ML_API const char *ml_dataset_class_name(const ml_dataset *dataset, size_t i);
 
-/** @brief Group of class `i` (Omniglot: the alphabet), borrowed; NULL if out of range. */
+/** @brief Group of class `i` (Omniglot: the alphabet), borrowed from the
+ * data set (valid until it is freed); NULL if out of range or for NULL. */
 ML_API const char *ml_dataset_class_group(const ml_dataset *dataset, size_t i);
 
 /**
@@ -592,7 +629,9 @@ ML_API ml_status ml_dataset_split(const ml_dataset *dataset, ml_split_rule rule,
                                   const char *spec, uint64_t seed,
                                   ml_dataset **out_selected, ml_dataset **out_rest);
 
-/** @brief The data set's last error message; "" if none, never NULL. */
+/** @brief The data set's last error message; "" if none, never NULL (also
+ * for NULL).  Borrowed from the data set: valid until it is freed,
+ * overwritten by its next failing call. */
 ML_API const char *ml_dataset_last_error(const ml_dataset *dataset);
 
 /* ======================================================================
@@ -655,13 +694,16 @@ ML_API int ml_optimizer_kind_of(const ml_optimizer *opt);
 ML_API ml_status ml_optimizer_step(ml_optimizer *opt, size_t n, float *params,
                                    const float *grads);
 
-/** @brief Clears the state (moments, step count) so the next step starts afresh. */
+/** @brief Clears the state (moments, step count) so the next step starts afresh.
+ * @return ::ML_OK; ::ML_ERR_INVALID_ARG for a NULL optimiser. */
 ML_API ml_status ml_optimizer_reset(ml_optimizer *opt);
 
 /** @brief Frees an optimiser.  NULL is a no-op. */
 ML_API void ml_optimizer_free(ml_optimizer *opt);
 
-/** @brief The optimiser's last error message; "" if none, never NULL. */
+/** @brief The optimiser's last error message; "" if none, never NULL
+ * (also for NULL).  Borrowed from the optimiser: valid until it is freed,
+ * overwritten by its next failing call. */
 ML_API const char *ml_optimizer_last_error(const ml_optimizer *opt);
 
 /* ======================================================================
@@ -722,13 +764,16 @@ ML_API ml_status ml_learner_create(ml_learner **out, const ml_model *model,
 /** @brief Frees a learner.  NULL is a no-op. */
 ML_API void ml_learner_free(ml_learner *learner);
 
-/** @brief The learner's last error message; "" if none, never NULL. */
+/** @brief The learner's last error message; "" if none, never NULL (also
+ * for NULL).  Borrowed from the learner: valid until it is freed,
+ * overwritten by its next failing call. */
 ML_API const char *ml_learner_last_error(const ml_learner *learner);
 
 /** @brief The learner's strategy (an ::ml_strategy), or 0 for NULL. */
 ML_API int ml_learner_strategy(const ml_learner *learner);
 
-/** @brief The learner's model, borrowed: valid until the learner is freed. */
+/** @brief The learner's model, borrowed: valid until the learner is freed
+ * (do not free it); NULL for NULL. */
 ML_API const ml_model *ml_learner_model(const ml_learner *learner);
 
 /**
@@ -759,6 +804,9 @@ ML_API size_t ml_learner_num_meta_params(const ml_learner *learner);
 
 /**
  * @brief Copies the meta-parameters into `out` (exactly `count` floats).
+ * @param learner The learner.
+ * @param out Caller buffer of `count` floats.
+ * @param count ml_learner_num_meta_params().
  * @return ::ML_OK; ::ML_ERR_INVALID_ARG; ::ML_ERR_SHAPE for a wrong count.
  */
 ML_API ml_status ml_learner_get_meta_params(const ml_learner *learner, float *out,
@@ -766,7 +814,7 @@ ML_API ml_status ml_learner_get_meta_params(const ml_learner *learner, float *ou
 
 /**
  * @brief Overwrites the meta-parameters from `values` (exactly `count`
- * floats).  The optimiser state is kept.
+ * floats, copied).  The optimiser state is kept.
  * @return ::ML_OK; ::ML_ERR_INVALID_ARG; ::ML_ERR_SHAPE; ::ML_ERR_NUMERIC
  *         for a non-finite value (nothing changed).
  */
@@ -815,6 +863,9 @@ ML_API ml_status ml_learner_meta_gradient(ml_learner *learner, size_t n_tasks,
  * @brief Applies a meta-gradient (for example one summed across processes
  * and divided by their number) with the outer optimiser, and counts one
  * iteration.  For Reptile: theta -= epsilon * gradient, epsilon annealed.
+ * @param learner The learner; its meta-parameters and optimiser state change.
+ * @param grad `count` floats (caller memory, read only).
+ * @param count ml_learner_num_meta_params().
  * @return ::ML_OK; ::ML_ERR_INVALID_ARG; ::ML_ERR_SHAPE for a wrong count;
  *         ::ML_ERR_NUMERIC for a non-finite gradient (nothing changed).
  */
@@ -867,6 +918,8 @@ ML_API ml_status ml_learner_evaluate(ml_learner *learner, size_t n_tasks,
  *
  * Written to a temporary file in the same directory and renamed over
  * `path`, so a crash never leaves a half-written model.
+ * @param learner The learner (not changed).
+ * @param path The file to write (replaced if it exists).
  * @return ::ML_OK; ::ML_ERR_INVALID_ARG; ::ML_ERR_IO; ::ML_ERR_NOMEM.
  */
 ML_API ml_status ml_learner_save(const ml_learner *learner, const char *path);

@@ -52,12 +52,15 @@ def sanitizer_preload(compiler, sanitize):
 def preprocess(compiler, incdir):
     """`cc -E -P` of the header.  Empty stand-ins replace the standard
     headers (-nostdinc), so the output holds only the header's own
-    declarations; cffi knows size_t, int64_t and friends already."""
+    declarations; cffi knows size_t, int64_t and friends already.
+    ML_NO_DEPRECATION drops the deprecation attributes cffi cannot parse,
+    as docs/stability.md tells FFI users to do."""
     fake = tempfile.mkdtemp()
     try:
         for h in ("stddef.h", "stdint.h", "stdbool.h"):
             open(os.path.join(fake, h), "w").close()
-        cmd = compiler + ["-E", "-P", "-nostdinc", "-I", fake, "-I", incdir,
+        cmd = compiler + ["-E", "-P", "-DML_NO_DEPRECATION", "-nostdinc",
+                          "-I", fake, "-I", incdir,
                           "-x", "c", os.path.join(incdir, "metalearn.h")]
         res = subprocess.run(cmd, capture_output=True, text=True)
         if res.returncode != 0:

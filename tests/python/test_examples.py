@@ -51,3 +51,21 @@ def test_omniglot_protonet(tmp_path):
     assert "training on 8 classes, testing on 4 unseen ones" in r.stdout, r.stdout
     m = re.search(r"3-way 1-shot on unseen classes: accuracy (\d+\.\d+)%", r.stdout)
     assert m and 0.0 <= float(m.group(1)) <= 100.0, r.stdout
+
+
+def test_learned_optimizer(tmp_path, ml, np):
+    saved = tmp_path / "lstm.mlrn"
+    r = run_python([os.path.join(EXAMPLES, "learned_optimizer.py"),
+                    "--meta-steps", "6", "--problems", "4", "--horizon", "10",
+                    "--unroll", "5", "--test-problems", "3",
+                    "--save", str(saved)])
+    assert r.returncode == 0, r.stderr
+    assert "meta-step     6" in r.stdout, r.stdout
+    final = dict(re.findall(r"  (learned LSTM|Adam) +(\d+\.\d+)", r.stdout))
+    assert set(final) == {"learned LSTM", "Adam"}, r.stdout
+    assert all(0 <= float(v) < 1e3 for v in final.values()), r.stdout
+    # step() in the caller's own loop follows run() exactly.
+    m = re.search(r"final loss (\d+\.\d+) \(run\(\): (\d+\.\d+)\)", r.stdout)
+    assert m and m.group(1) == m.group(2), r.stdout
+    loaded = ml.Optimizer.load(saved)
+    assert loaded.kind == "lstm" and loaded.meta_steps == 6

@@ -45,7 +45,11 @@ def test_package_version_matches_pyproject(ml):
 _HANDLES = {"ml_model": _lib.MODEL, "ml_task": _lib.TASK,
             "ml_sampler": _lib.SAMPLER, "ml_dataset": _lib.DATASET,
             "ml_optimizer": _lib.OPTIMIZER,
-            "ml_learner": _lib.LEARNER}
+            "ml_learner": _lib.LEARNER, "ml_problems": _lib.PROBLEMS}
+# Function pointer types, passed by value.
+_CALLBACKS = {"ml_problem_sample_fn": _lib.SAMPLE_FN,
+              "ml_problem_objective_fn": _lib.OBJECTIVE_FN,
+              "ml_problem_release_fn": _lib.RELEASE_FN}
 _ENUMS = {"ml_layer_kind", "ml_set", "ml_sampler_param", "ml_optimizer_kind",
           "ml_optimizer_param", "ml_strategy", "ml_learner_param",
           "ml_split_rule"}
@@ -67,7 +71,11 @@ def _ctype(decl, is_return):
     if base == "char" and stars == 1:
         return ctypes.c_char_p if const_char or is_return else _lib.CHARS
     if base == "void":
-        return None if stars == 0 else ctypes.c_void_p
+        return (None, ctypes.c_void_p)[stars] if stars < 2 else \
+            ctypes.POINTER(ctypes.c_void_p)
+    if base in _CALLBACKS:
+        assert stars == 0
+        return _CALLBACKS[base]
     if base == "ml_status":
         assert stars == 0
         return _lib.STATUS
@@ -85,11 +93,15 @@ def _ctype(decl, is_return):
     return t
 
 
-def _header_prototypes():
+def _header_text():
     with open(os.path.join(include_dir(), "metalearn.h"), encoding="utf-8") as f:
         text = f.read()
     text = re.sub(r"/\*.*?\*/", " ", text, flags=re.S)
-    text = re.sub(r"^\s*#.*$", " ", text, flags=re.M)  # preprocessor lines
+    return re.sub(r"^\s*#.*$", " ", text, flags=re.M)  # preprocessor lines
+
+
+def _header_prototypes():
+    text = _header_text()
     protos = re.findall(r"ML_API\s+([^;]*?)\b(ml_\w+)\s*\(([^)]*)\)\s*;", text)
     assert protos, "no ML_API prototypes found in metalearn.h"
     return protos
@@ -114,6 +126,17 @@ def test_table_types_match_the_header():
         assert argtypes == expected, name
         fn = getattr(_lib.lib, name)  # the counting wrapper of conftest
         assert callable(fn)
+
+
+def test_callback_types_match_the_header():
+    typedefs = re.findall(r"typedef\s+(\w+)\s*\(\s*\*\s*(ml_\w+)\s*\)\s*"
+                          r"\(([^)]*)\)\s*;", _header_text())
+    assert sorted(name for _r, name, _p in typedefs) == sorted(_CALLBACKS)
+    for ret, name, params in typedefs:
+        fn_type = _CALLBACKS[name]
+        assert fn_type._restype_ == _ctype(ret, True), name
+        expected = tuple(_ctype(p.strip(), False) for p in params.split(","))
+        assert tuple(fn_type._argtypes_) == expected, name
 
 
 # ---- where the library is found -----------------------------------------

@@ -20,15 +20,16 @@ set); otherwise sequences go in and array.array comes out.
 from ._version import __version__
 from . import _lib
 from ._arrays import have_numpy
-from .errors import (ClosedError, CorruptError, FileError, FormatError,
-                     InternalError, InvalidArgument, MetalearnError,
-                     NumericError, OutOfMemory, RangeError, ShapeError,
-                     StateError, Unsupported, VersionError)
+from .errors import (CallbackError, ClosedError, CorruptError, FileError,
+                     FormatError, InternalError, InvalidArgument,
+                     MetalearnError, NumericError, OutOfMemory, RangeError,
+                     ShapeError, StateError, Unsupported, VersionError)
 from .model import Model, ModelView
 from .task import Task
 from .dataset import Dataset
 from .sampler import Sampler
 from .optimizer import Optimizer
+from .problems import Problems
 from .learner import EvalResult, Learner
 
 #: Where the shared library was loaded from.
@@ -61,9 +62,9 @@ __all__ = [
     "__version__", "version", "version_number", "status_str", "last_error",
     "library_path", "have_numpy",
     "Model", "ModelView", "Task", "Dataset", "Sampler", "Optimizer", "Learner",
-    "EvalResult",
+    "EvalResult", "Problems",
     "MetalearnError", "InvalidArgument", "OutOfMemory", "ShapeError",
     "StateError", "ClosedError", "FileError", "FormatError", "CorruptError",
     "VersionError", "Unsupported", "NumericError", "RangeError",
-    "InternalError",
+    "InternalError", "CallbackError",
 ]

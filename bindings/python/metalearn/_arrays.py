@@ -258,6 +258,19 @@ def new_out(code, shape):
     return a, (ctype * n).from_buffer(a)
 
 
+def floats_out(out, shape):
+    """Where a float32 result goes, and its pointer: a new array of
+    ``shape`` when ``out`` is None, else ``out`` itself, which must be a
+    writable float32 buffer of as many elements (see writable_floats)."""
+    if out is None:
+        return new_out("f", shape)
+    n = 1
+    for d in shape:
+        n *= d
+    buf, _ = writable_floats(out, n, "out")
+    return out, buf
+
+
 def writable_floats(buf, count, what):
     """The pointer to a caller's float32 buffer written in place.
 

@@ -32,6 +32,14 @@ class Handle:
         self._finalizer = weakref.finalize(
             self, getattr(_lib.lib, self._free_name), ptr)
 
+    @classmethod
+    def _wrap(cls, ptr):
+        """A new object owning ``ptr``, made without __init__: for the
+        constructors that are C functions filling in a pointer."""
+        self = cls.__new__(cls)
+        self._adopt(ptr)
+        return self
+
     def _handle(self):
         """The C pointer; raises ClosedError after close()."""
         ptr = getattr(self, "_ptr", None)

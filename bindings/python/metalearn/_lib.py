@@ -27,8 +27,8 @@ import ctypes
 import ctypes.util
 import os
 import sys
-from ctypes import (POINTER, c_char, c_char_p, c_double, c_float, c_int,
-                    c_size_t, c_uint, c_uint64, c_void_p)
+from ctypes import (CFUNCTYPE, POINTER, c_char, c_char_p, c_double, c_float,
+                    c_int, c_size_t, c_uint, c_uint64, c_void_p)
 
 from . import errors
 from ._version import __version__
@@ -62,18 +62,30 @@ class LearnerStruct(ctypes.Structure):
     """struct ml_learner (opaque)."""
 
 
+class ProblemsStruct(ctypes.Structure):
+    """struct ml_problems (opaque)."""
+
+
 MODEL = POINTER(ModelStruct)
 TASK = POINTER(TaskStruct)
 SAMPLER = POINTER(SamplerStruct)
 DATASET = POINTER(DatasetStruct)
 OPTIMIZER = POINTER(OptimizerStruct)
 LEARNER = POINTER(LearnerStruct)
+PROBLEMS = POINTER(ProblemsStruct)
 FLOATS = POINTER(c_float)
 INTS = POINTER(c_int)
 DOUBLES = POINTER(c_double)
 SIZES = POINTER(c_size_t)
 TASKS = POINTER(TASK)           # ml_task *const *
 CHARS = POINTER(c_char)         # a writable char buffer
+
+# The callbacks of a caller's problem family (ml_problem_*_fn).
+SAMPLE_FN = CFUNCTYPE(c_int, c_void_p, c_uint64, c_size_t, FLOATS,
+                      POINTER(c_void_p))
+OBJECTIVE_FN = CFUNCTYPE(c_int, c_void_p, c_void_p, c_size_t, FLOATS, FLOATS,
+                         DOUBLES)
+RELEASE_FN = CFUNCTYPE(None, c_void_p, c_void_p)
 
 # Marks a function returning ml_status: declared as c_int, and a non-zero
 # result raises the matching MetalearnError.
@@ -162,6 +174,27 @@ FUNCTIONS = (
     ("ml_optimizer_reset", STATUS, (OPTIMIZER,)),
     ("ml_optimizer_free", None, (OPTIMIZER,)),
     ("ml_optimizer_last_error", c_char_p, (OPTIMIZER,)),
+    # the learned optimiser and its problem families
+    ("ml_problems_create_quadratic", STATUS, (POINTER(PROBLEMS), c_size_t)),
+    ("ml_problems_create_mlp", STATUS,
+     (POINTER(PROBLEMS), DATASET, c_size_t, c_size_t)),
+    ("ml_problems_create_callback", STATUS,
+     (POINTER(PROBLEMS), c_size_t, SAMPLE_FN, OBJECTIVE_FN, RELEASE_FN,
+      c_void_p)),
+    ("ml_problems_dim", c_size_t, (PROBLEMS,)),
+    ("ml_problems_run", STATUS,
+     (PROBLEMS, OPTIMIZER, c_uint64, c_size_t, DOUBLES)),
+    ("ml_problems_free", None, (PROBLEMS,)),
+    ("ml_optimizer_meta_step", STATUS, (OPTIMIZER, PROBLEMS, DOUBLES)),
+    ("ml_optimizer_num_weights", c_size_t, (OPTIMIZER,)),
+    ("ml_optimizer_get_weights", STATUS, (OPTIMIZER, FLOATS, c_size_t)),
+    ("ml_optimizer_set_weights", STATUS, (OPTIMIZER, FLOATS, c_size_t)),
+    ("ml_optimizer_save", STATUS, (OPTIMIZER, c_char_p)),
+    ("ml_optimizer_save_buffer", STATUS,
+     (OPTIMIZER, c_void_p, c_size_t, SIZES)),
+    ("ml_optimizer_load", STATUS, (POINTER(OPTIMIZER), c_char_p)),
+    ("ml_optimizer_load_buffer", STATUS,
+     (POINTER(OPTIMIZER), c_void_p, c_size_t)),
     # learners
     ("ml_learner_create", STATUS, (POINTER(LEARNER), MODEL, ENUM, c_uint64)),
     ("ml_learner_free", None, (LEARNER,)),
@@ -171,6 +204,7 @@ FUNCTIONS = (
     ("ml_learner_set", STATUS, (LEARNER, ENUM, c_double)),
     ("ml_learner_get", STATUS, (LEARNER, ENUM, DOUBLES)),
     ("ml_learner_set_optimizer", STATUS, (LEARNER, OPTIMIZER)),
+    ("ml_learner_set_inner_optimizer", STATUS, (LEARNER, OPTIMIZER)),
     ("ml_learner_num_meta_params", c_size_t, (LEARNER,)),
     ("ml_learner_get_meta_params", STATUS, (LEARNER, FLOATS, c_size_t)),
     ("ml_learner_set_meta_params", STATUS, (LEARNER, FLOATS, c_size_t)),

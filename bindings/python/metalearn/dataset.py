@@ -76,12 +76,6 @@ class Dataset(Handle):
         self._adopt(out)
 
     @classmethod
-    def _wrap(cls, ptr):
-        self = cls.__new__(cls)
-        self._adopt(ptr)
-        return self
-
-    @classmethod
     def load_images(cls, directory, size, invert=False):
         """PNG images in the Omniglot layout: every directory that holds
         .png files is a class named by its path below ``directory``, its

@@ -18,7 +18,7 @@ __all__ = [
     "MetalearnError", "InvalidArgument", "OutOfMemory", "ShapeError",
     "StateError", "ClosedError", "FileError", "FormatError", "CorruptError",
     "VersionError", "Unsupported", "NumericError", "RangeError",
-    "InternalError", "error_from_status",
+    "InternalError", "CallbackError", "error_from_status",
 ]
 
 # The values of enum ml_status in include/metalearn.h (pinned forever).
@@ -35,6 +35,7 @@ ERR_UNSUPPORTED = -9
 ERR_NUMERIC = -10
 ERR_RANGE = -11
 ERR_INTERNAL = -12
+ERR_CALLBACK = -13
 
 _STATUS_NAMES = {
     ERR_INVALID_ARG: "ML_ERR_INVALID_ARG", ERR_NOMEM: "ML_ERR_NOMEM",
@@ -43,6 +44,7 @@ _STATUS_NAMES = {
     ERR_CORRUPT: "ML_ERR_CORRUPT", ERR_VERSION: "ML_ERR_VERSION",
     ERR_UNSUPPORTED: "ML_ERR_UNSUPPORTED", ERR_NUMERIC: "ML_ERR_NUMERIC",
     ERR_RANGE: "ML_ERR_RANGE", ERR_INTERNAL: "ML_ERR_INTERNAL",
+    ERR_CALLBACK: "ML_ERR_CALLBACK",
 }
 
 
@@ -136,10 +138,17 @@ class InternalError(MetalearnError, RuntimeError):
     status = ERR_INTERNAL
 
 
+class CallbackError(MetalearnError, RuntimeError):
+    """ML_ERR_CALLBACK: a caller-supplied callback reported a failure.
+    When the callback was Python code that raised, its own exception is
+    raised instead (see metalearn.Problems.from_callbacks)."""
+    status = ERR_CALLBACK
+
+
 _BY_STATUS = {cls.status: cls for cls in (
     InvalidArgument, OutOfMemory, ShapeError, StateError, FileError,
     FormatError, CorruptError, VersionError, Unsupported, NumericError,
-    RangeError, InternalError)}
+    RangeError, InternalError, CallbackError)}
 
 
 def error_from_status(status, message, function=None):

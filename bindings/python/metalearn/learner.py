@@ -1,11 +1,11 @@
 """Learners: a model, a meta-learning strategy and its meta-parameters."""
 
 import collections
-import ctypes
-from ctypes import byref, c_double, c_size_t
+from ctypes import byref, c_double
 
 from . import _arrays, _lib, errors
-from ._handle import Handle, last_error_property, using
+from ._handle import last_error_property, using
+from ._persist import Persistent
 from .model import Model, ModelView
 from .optimizer import Optimizer
 from .task import Task
@@ -14,7 +14,7 @@ L = _lib.lib
 
 # enum ml_strategy
 STRATEGIES = {"maml": 1, "fomaml": 2, "reptile": 3, "metasgd": 4, "joint": 5,
-              "protonet": 10, "siamese": 11, "relation": 12}
+              "lstm": 6, "protonet": 10, "siamese": 11, "relation": 12}
 _STRATEGY_NAMES = {v: k for k, v in STRATEGIES.items()}
 
 # enum ml_learner_param; the second item says whether the value is a count
@@ -81,7 +81,7 @@ def _param_property(name, doc, read_only=False):
     return property(fget, None if read_only else fset, doc=doc)
 
 
-class Learner(Handle):
+class Learner(Persistent):
     """A model, a strategy and the strategy's meta-parameters::
 
         learner = Learner(Model.mlp(1, [40, 40, 1]), 'maml', seed=0,
@@ -89,15 +89,21 @@ class Learner(Handle):
         loss = learner.meta_step(sampler.sample_batch(25))
 
     The model is copied when the learner is created.  Strategies:
-    gradient-based 'maml', 'fomaml', 'reptile', 'metasgd', 'joint' (the
-    model maps inputs to outputs and ends with a dense layer), and metric
+    gradient-based 'maml', 'fomaml', 'reptile', 'metasgd', 'joint' and
+    'lstm' (MAML whose inner update is a learned LSTM optimiser, see
+    set_inner_optimizer) -- the model maps inputs to outputs and ends with
+    a dense layer -- and metric
     'protonet', 'siamese', 'relation' (the model is the embedding
     network).  Learner parameters are keyword arguments, properties or
     get()/set() by name; the library checks every value.  Tasks given to a
-    call are only used during it.
+    call are only used during it.  save() and to_bytes() keep everything
+    (model, settings, meta-parameters, optimiser and random state):
+    training resumed from them continues bit for bit.
     """
 
     _free_name = "ml_learner_free"
+    _c_prefix = "ml_learner"
+    _c_pointer = _lib.LEARNER
     last_error = last_error_property("ml_learner_last_error")
 
     def __init__(self, model, strategy="maml", seed=0, **params):
@@ -120,12 +126,6 @@ class Learner(Handle):
         except BaseException:
             self.close()
             raise
-
-    @classmethod
-    def _wrap(cls, ptr):
-        self = cls.__new__(cls)
-        self._adopt(ptr)
-        return self
 
     # ---- description and parameters ----
 
@@ -181,6 +181,18 @@ class Learner(Handle):
         with using(self, optimizer):
             L.ml_learner_set_optimizer(self._handle(), optimizer._handle())
 
+    def set_inner_optimizer(self, optimizer):
+        """An 'lstm' learner's inner update rule: a copy of a learned
+        optimiser's settings and weights (an Optimizer('lstm'), e.g.
+        meta-trained or loaded), refined by meta-training from there.
+        Only before the first meta-step (StateError after)."""
+        if not isinstance(optimizer, Optimizer):
+            raise TypeError("optimizer must be a metalearn.Optimizer, not %s"
+                            % type(optimizer).__name__)
+        with using(self, optimizer):
+            L.ml_learner_set_inner_optimizer(self._handle(),
+                                             optimizer._handle())
+
     # ---- meta-parameters ----
 
     @property
@@ -195,11 +207,7 @@ class Learner(Handle):
         with using(self):
             ptr = self._handle()
             n = L.ml_learner_num_meta_params(ptr)
-            if out is None:
-                result, buf = _arrays.new_out("f", (n,))
-            else:
-                buf, _ = _arrays.writable_floats(out, n, "out")
-                result = out
+            result, buf = _arrays.floats_out(out, (n,))
             L.ml_learner_get_meta_params(ptr, buf, n)
         return result
 
@@ -233,11 +241,7 @@ class Learner(Handle):
         with using(self, *tasks):
             ptr = self._handle()
             n = L.ml_learner_num_meta_params(ptr)
-            if out is None:
-                result, buf = _arrays.new_out("f", (n,))
-            else:
-                buf, _ = _arrays.writable_floats(out, n, "out")
-                result = out
+            result, buf = _arrays.floats_out(out, (n,))
             L.ml_learner_meta_gradient(ptr, len(tasks), _task_array(tasks),
                                        buf, n, byref(loss))
         return result, loss.value
@@ -283,11 +287,7 @@ class Learner(Handle):
                     "inputs of shape %s are not examples of %d values"
                     % (tuple(x.shape), in_size))
             count = n * out_size
-            if out is None:
-                result, buf = _arrays.new_out("f", (n, out_size))
-            else:
-                buf, _ = _arrays.writable_floats(out, count, "out")
-                result = out
+            result, buf = _arrays.floats_out(out, (n, out_size))
             labels, lbuf = (_arrays.new_out("i", (n,)) if classify
                             else (None, None))
             L.ml_learner_predict(self._handle(), tp, steps, n, x.ptr, buf,
@@ -308,41 +308,7 @@ class Learner(Handle):
                                   byref(acc), pbuf)
         return EvalResult(loss.value, acc.value, per_task)
 
-    # ---- persistence ----
-
-    def save(self, path):
-        """Saves everything (model, settings, meta-parameters, optimiser
-        and random state) to ``path``, atomically."""
-        p = _arrays.path_arg(path)
-        with using(self):
-            L.ml_learner_save(self._handle(), p)
-
-    @classmethod
-    def load(cls, path):
-        """A learner saved by save().  Errors: FileError, FormatError,
-        VersionError, CorruptError."""
-        out = _lib.LEARNER()
-        L.ml_learner_load(byref(out), _arrays.path_arg(path))
-        return cls._wrap(out)
-
-    def to_bytes(self):
-        """The learner serialised as bytes (the file format of save())."""
-        size = c_size_t()
-        with using(self):
-            ptr = self._handle()
-            L.ml_learner_save_buffer(ptr, None, 0, byref(size))
-            buf = ctypes.create_string_buffer(size.value)
-            L.ml_learner_save_buffer(ptr, buf, size.value, byref(size))
-        return buf.raw
-
-    @classmethod
-    def from_bytes(cls, data):
-        """A learner from bytes made by to_bytes() (or a saved file's)."""
-        if not isinstance(data, bytes):
-            data = bytes(memoryview(data))
-        out = _lib.LEARNER()
-        L.ml_learner_load_buffer(byref(out), data, len(data))
-        return cls._wrap(out)
+    # ---- persistence: save, load, to_bytes, from_bytes (Persistent) ----
 
     def copy(self):
         """An independent copy (through to_bytes / from_bytes)."""

@@ -43,12 +43,6 @@ class Task(Handle):
                         "Sampler.sample() to make a Task")
 
     @classmethod
-    def _wrap(cls, ptr):
-        self = cls.__new__(cls)
-        self._adopt(ptr)
-        return self
-
-    @classmethod
     def regression(cls, x_support, y_support, x_query=None, y_query=None):
         """A regression task.  The query set may be left out (a task used
         only to adapt, or for Reptile training)."""

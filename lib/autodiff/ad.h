@@ -31,7 +31,7 @@
 
 typedef enum ml_ad_op {
     ML_AD_LEAF,
-    ML_AD_MATMUL,
+    ML_AD_MATMUL,     /* 2-D, or batched 3-D */
     ML_AD_ADD,
     ML_AD_SUB,
     ML_AD_MUL,
@@ -127,7 +127,9 @@ int ml_ad_requires_grad(const ml_ad_node *x);
 
 /* ---- linear algebra ---- */
 
-/* op(a) op(b) for 2-D a, b; ta/tb transpose the operand. */
+/* op(a) op(b) for 2-D a, b; ta/tb transpose the operand.  For 3-D a
+ * [B, ., .] and b [B, ., .], the B products op(a[i]) op(b[i]) as [B, m, n]
+ * (a batch of small products in one node). */
 ml_ad_node *ml_ad_matmul(ml_ad_tape *t, ml_ad_node *a, ml_ad_node *b, int ta,
                          int tb);
 

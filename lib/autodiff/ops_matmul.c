@@ -1,4 +1,5 @@
-/* Matrix product with optional transposes, through ml_sgemm. */
+/* Matrix products (optionally transposed, optionally batched) and dense
+ * layers, through ml_sgemm. */
 #include "ops_internal.h"
 
 #include "core/blas.h"
@@ -10,23 +11,31 @@ ml_ad_node *ml_ad_matmul(ml_ad_tape *t, ml_ad_node *a, ml_ad_node *b, int ta,
 {
     if (!a || !b)
         return NULL;
-    if (a->ndim != 2 || b->ndim != 2)
-        return ml_ad_fail(t, ML_ERR_SHAPE, "matmul: operands must be 2-D");
-    int m = ta ? a->shape[1] : a->shape[0];
-    int k = ta ? a->shape[0] : a->shape[1];
-    int kb = tb ? b->shape[1] : b->shape[0];
-    int n = tb ? b->shape[0] : b->shape[1];
+    /* 2-D, or 3-D with one product per index of the leading (batch) dim */
+    int nd = a->ndim;
+    if (nd != b->ndim || nd < 2 || nd > 3 || (nd == 3 && a->shape[0] != b->shape[0]))
+        return ml_ad_fail(t, ML_ERR_SHAPE, "matmul: operands must both be 2-D, or "
+                          "both 3-D with the same batch size");
+    const int *as = a->shape + nd - 2, *bs = b->shape + nd - 2;
+    int batch = nd == 3 ? a->shape[0] : 1;
+    int m = ta ? as[1] : as[0];
+    int k = ta ? as[0] : as[1];
+    int kb = tb ? bs[1] : bs[0];
+    int n = tb ? bs[0] : bs[1];
     if (k != kb)
         return ml_ad_fail(t, ML_ERR_SHAPE, "matmul: inner sizes %d and %d differ",
                           k, kb);
-    int shape[2] = {m, n};
-    ml_ad_node *y = ml_ad_node_new(t, ML_AD_MATMUL, 2, shape, a, b);
+    int shape[3] = {batch, m, n};
+    ml_ad_node *y = ml_ad_node_new(t, ML_AD_MATMUL, nd, shape + 3 - nd, a, b);
     if (!y)
         return NULL;
     y->attr.i[0] = ta != 0;
     y->attr.i[1] = tb != 0;
-    ml_sgemm(ta, tb, m, n, k, 1.0f, a->val, a->shape[1], b->val, b->shape[1],
-             0.0f, y->val, n);
+    size_t sa = (size_t)as[0] * (size_t)as[1], sb = (size_t)bs[0] * (size_t)bs[1],
+           sy = (size_t)m * (size_t)n;
+    for (int i = 0; i < batch; i++)
+        ml_sgemm(ta, tb, m, n, k, 1.0f, a->val + i * sa, as[1], b->val + i * sb, bs[1],
+                 0.0f, y->val + i * sy, n);
     return y;
 }
 
@@ -64,6 +73,7 @@ void ml_ad_matmul_backward(ml_ad_tape *t, ml_ad_node *y, ml_ad_node *g,
         }
         return;
     }
+    /* The same rules hold product by product for batched operands. */
     int ta = y->attr.i[0], tb = y->attr.i[1];
     if (!ta && !tb) {        /* Y = A B */
         if (need[0]) gin[0] = ml_ad_matmul(t, g, b, 0, 1);  /* dA = G B^T */

@@ -3,6 +3,20 @@
 
 #include <string.h>
 
+/* The gradient nodes of theta's tensors, then alpha's, into the flat
+ * meta-gradient. */
+static void copy_grads(const ml_learner *l, ml_ad_node *const *g, float *grad)
+{
+    const ml_model *m = l->model;
+    size_t nt = m->ntensors;
+    for (size_t k = 0; k < nt; k++) {
+        size_t off = m->tensors[k].offset, sz = m->tensors[k].size;
+        memcpy(grad + off, g[k]->val, sz * sizeof(float));
+        if (l->ops->has_alpha)
+            memcpy(grad + l->n_params + off, g[nt + k]->val, sz * sizeof(float));
+    }
+}
+
 /* MAML and Meta-SGD: adapt on the tape with create_graph, so the query
  * loss differentiates through every inner step (Hessian-vector products
  * included); Meta-SGD's step sizes are leaves of the graph too. */
@@ -28,14 +42,31 @@ static ml_status graph_gradient(ml_learner *l, ml_worker *w, const ml_task *task
     /* d Lq / d (theta, alpha): theta's tensors then alpha's, in g */
     if (ml_ad_grad(t, 1, &lq, NULL, (int)(with_alpha ? 2 * nt : nt), theta, g, 0) != ML_OK)
         return ml_error(NULL, t->status, "%s", t->msg);
-    for (size_t k = 0; k < nt; k++) {
-        size_t off = m->tensors[k].offset, sz = m->tensors[k].size;
-        memcpy(grad + off, g[k]->val, sz * sizeof(float));
-        if (with_alpha)
-            memcpy(grad + l->n_params + off, g[nt + k]->val, sz * sizeof(float));
-    }
+    copy_grads(l, g, grad);
     *loss = lq->val[0];
     return ML_OK;
+}
+
+/* graph_gradient for a group of tasks in one graph (meta/batch.c): the
+ * sum of their meta-gradients. */
+static ml_status graph_batch(ml_learner *l, ml_worker *w, size_t n, ml_task *const *tasks,
+                             float *grad, double *vals)
+{
+    ml_ad_tape *t = &w->tape;
+    size_t nt = l->model->ntensors;
+    int with_alpha = l->ops->has_alpha;
+    ml_batch b;
+    ml_ad_node **s = ml_batch_begin(l, t, &b, n, tasks);
+    if (s) { /* theta, alpha, phi, then the gradients of theta and alpha */
+        ml_ad_node **theta = s, **alpha = s + nt, **phi = s + 2 * nt, **g = s + 3 * nt;
+        ml_batch_adapt(l, t, &b, theta, with_alpha ? alpha : NULL, l->inner_steps, 1, phi,
+                       NULL);
+        ml_ad_node *out = ml_batch_forward(t, l->model, phi, &b, 1, NULL, NULL);
+        if (ml_batch_grad(t, &b, ml_batch_loss(t, &b, out, 1, vals),
+                          (int)(with_alpha ? 2 * nt : nt), theta, g, 0) == ML_OK)
+            copy_grads(l, g, grad);
+    }
+    return t->status == ML_OK ? ML_OK : ml_error(NULL, t->status, "%s", t->msg);
 }
 
 /* First-order MAML: adapt with plain SGD, then the query gradient at the
@@ -50,8 +81,44 @@ static ml_status fomaml_gradient(ml_learner *l, ml_worker *w, const ml_task *tas
     return ml_meta_plain_grad(l, w, task, 1, w->phi, grad, loss);
 }
 
-const ml_strategy_ops ml_strategy_maml = {.name = "maml", .needs_query = 1, .task_gradient = graph_gradient};
+/* First-order MAML for a group: the adapted parameters' values become
+ * leaves, and the query gradients of every task are added in task order. */
+static ml_status fomaml_batch(ml_learner *l, ml_worker *w, size_t n, ml_task *const *tasks,
+                              float *grad, double *vals)
+{
+    ml_ad_tape *t = &w->tape;
+    const ml_model *m = l->model;
+    size_t nt = m->ntensors;
+    ml_batch b;
+    ml_ad_node **s = ml_batch_begin(l, t, &b, n, tasks);
+    if (!s)
+        return ml_error(NULL, t->status, "%s", t->msg);
+    /* theta, (alpha), phi, the leaves over phi's values, their gradients */
+    ml_ad_node **phi = s + 2 * nt, **q = s + 3 * nt, **g = s + 4 * nt;
+    ml_batch_adapt(l, t, &b, s, NULL, l->inner_steps, 0, phi, NULL);
+    for (size_t k = 0; k < nt && t->status == ML_OK; k++)
+        q[k] = ml_ad_leaf(t, phi[k]->ndim, phi[k]->shape, phi[k]->val, 1);
+    ml_ad_node *out = ml_batch_forward(t, m, q, &b, 1, NULL, NULL);
+    if (ml_batch_grad(t, &b, ml_batch_loss(t, &b, out, 1, vals), (int)nt, q, g, 0) != ML_OK)
+        return ml_error(NULL, t->status, "%s", t->msg);
+    for (size_t k = 0; k < nt; k++) {
+        size_t sz = m->tensors[k].size;
+        float *dst = grad + m->tensors[k].offset;
+        const float *src = g[k]->val;
+        memcpy(dst, src, sz * sizeof(float));
+        for (size_t i = 1; g[k]->size > sz && i < n; i++) /* per task: add them */
+            for (size_t j = 0; j < sz; j++)
+                dst[j] += src[i * sz + j];
+    }
+    return ML_OK;
+}
+
+const ml_strategy_ops ml_strategy_maml = {.name = "maml", .needs_query = 1,
+                                          .task_gradient = graph_gradient,
+                                          .batch_gradient = graph_batch};
 const ml_strategy_ops ml_strategy_metasgd = {.name = "metasgd", .needs_query = 1, .has_alpha = 1,
-                                             .task_gradient = graph_gradient};
+                                             .task_gradient = graph_gradient,
+                                             .batch_gradient = graph_batch};
 const ml_strategy_ops ml_strategy_fomaml = {.name = "fomaml", .needs_query = 1,
-                                            .task_gradient = fomaml_gradient};
+                                            .task_gradient = fomaml_gradient,
+                                            .batch_gradient = fomaml_batch};

@@ -2,6 +2,9 @@
  * theta - phi_T, applied with step epsilon (see ml_learner_apply_gradient). */
 #include "meta/learner.h"
 
+#include <math.h>
+#include <string.h>
+
 static ml_status reptile_gradient(ml_learner *l, ml_worker *w, const ml_task *task,
                                   float *grad, double *loss)
 {
@@ -13,4 +16,31 @@ static ml_status reptile_gradient(ml_learner *l, ml_worker *w, const ml_task *ta
     return ML_OK;
 }
 
-const ml_strategy_ops ml_strategy_reptile = {.name = "reptile", .task_gradient = reptile_gradient};
+/* A group of tasks in one graph: every task's inner SGD steps side by
+ * side, then the sum of theta - phi_T over the tasks, in task order. */
+static ml_status reptile_batch(ml_learner *l, ml_worker *w, size_t n, ml_task *const *tasks,
+                               float *grad, double *vals)
+{
+    ml_ad_tape *t = &w->tape;
+    const ml_model *m = l->model;
+    size_t nt = m->ntensors;
+    for (size_t i = 0; i < n; i++)
+        vals[2 * i] = NAN; /* no inner step, no loss */
+    ml_batch b;
+    ml_ad_node **s = ml_batch_begin(l, t, &b, n, tasks), **phi = s ? s + 2 * nt : NULL;
+    if (!s || ml_batch_adapt(l, t, &b, s, NULL, l->inner_steps, 0, phi, vals) != ML_OK)
+        return ml_error(NULL, t->status, "%s", t->msg);
+    memset(grad, 0, l->n_params * sizeof(float));
+    for (size_t k = 0; k < nt && l->inner_steps > 0; k++) {
+        size_t sz = m->tensors[k].size;
+        float *dst = grad + m->tensors[k].offset;
+        const float *th = l->meta + m->tensors[k].offset;
+        for (size_t i = 0; i < n; i++)
+            for (size_t j = 0; j < sz; j++)
+                dst[j] += th[j] - phi[k]->val[i * sz + j];
+    }
+    return ML_OK;
+}
+
+const ml_strategy_ops ml_strategy_reptile = {.name = "reptile", .task_gradient = reptile_gradient,
+                                             .batch_gradient = reptile_batch};

@@ -101,6 +101,32 @@ START_TEST(test_matmul)
 }
 END_TEST
 
+/* Batched: product i of [B, ., .] operands is the 2-D product of slices i. */
+START_TEST(test_matmul_batched)
+{
+    enum { B = 3, M = 2, K = 5, N = 3 };
+    for (int ta = 0; ta <= 1; ta++)
+        for (int tb = 0; tb <= 1; tb++) {
+            int sa[3] = {B, ta ? K : M, ta ? M : K}, sb[3] = {B, tb ? N : K, tb ? K : N};
+            ml_ad_node *a = rnd(3, sa, -1, 1), *b = rnd(3, sb, -1, 1);
+            double e[B * M * N];
+            for (int q = 0; q < B; q++) {
+                const float *aq = a->val + q * M * K, *bq = b->val + q * K * N;
+                for (int i = 0; i < M; i++)
+                    for (int j = 0; j < N; j++) {
+                        double s = 0;
+                        for (int k = 0; k < K; k++)
+                            s += (double)(ta ? aq[k * M + i] : aq[i * K + k]) *
+                                 (tb ? bq[j * K + k] : bq[k * N + j]);
+                        e[(q * M + i) * N + j] = s;
+                    }
+            }
+            int sy[3] = {B, M, N};
+            expect(ml_ad_matmul(&T, a, b, ta, tb), 3, sy, e, 1e-5);
+        }
+}
+END_TEST
+
 START_TEST(test_linear)
 {
     enum { N = 4, K = 3, M = 5 };
@@ -433,6 +459,7 @@ static Suite *ops_forward_suite(void)
     TCase *tc = tcase_create("forward");
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, test_matmul);
+    tcase_add_test(tc, test_matmul_batched);
     tcase_add_test(tc, test_linear);
     tcase_add_test(tc, test_mask_axpy);
     tcase_add_loop_test(tc, test_binary_broadcast, 0,

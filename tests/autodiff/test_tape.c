@@ -375,6 +375,10 @@ static const int E23[2] = {2, 3};
 
 static ml_ad_node *e_matmul_inner(ml_ad_tape *t, ml_ad_node *a, ml_ad_node *b) { return ml_ad_matmul(t, a, a, 0, 0); }
 static ml_ad_node *e_matmul_1d(ml_ad_tape *t, ml_ad_node *a, ml_ad_node *b) { return ml_ad_matmul(t, b, b, 0, 1); }
+static ml_ad_node *e_matmul_2d_3d(ml_ad_tape *t, ml_ad_node *a, ml_ad_node *b) { return ml_ad_matmul(t, a, ml_ad_zeros(t, 3, (const int[]){2, 4, 3}), 0, 0); }
+static ml_ad_node *e_matmul_batch(ml_ad_tape *t, ml_ad_node *a, ml_ad_node *b) { return ml_ad_matmul(t, ml_ad_zeros(t, 3, (const int[]){3, 2, 4}), ml_ad_zeros(t, 3, (const int[]){2, 4, 3}), 0, 0); }
+static ml_ad_node *e_matmul_batch_inner(ml_ad_tape *t, ml_ad_node *a, ml_ad_node *b) { return ml_ad_matmul(t, ml_ad_zeros(t, 3, (const int[]){2, 2, 4}), ml_ad_zeros(t, 3, (const int[]){2, 4, 3}), 0, 1); }
+static ml_ad_node *e_matmul_4d(ml_ad_tape *t, ml_ad_node *a, ml_ad_node *b) { ml_ad_node *z = ml_ad_zeros(t, 4, (const int[]){1, 2, 2, 2}); return ml_ad_matmul(t, z, z, 0, 0); }
 static ml_ad_node *e_add(ml_ad_tape *t, ml_ad_node *a, ml_ad_node *b) { return ml_ad_add(t, a, b); }
 static ml_ad_node *e_mul_bigger_b(ml_ad_tape *t, ml_ad_node *a, ml_ad_node *b) { return ml_ad_mul(t, b, a); }
 static ml_ad_node *e_sum_to(ml_ad_tape *t, ml_ad_node *a, ml_ad_node *b) { return ml_ad_sum_to(t, a, 1, E5); }
@@ -442,6 +446,10 @@ static const struct err_case {
 } err_cases[] = {
     {"matmul inner", e_matmul_inner, ML_ERR_SHAPE},
     {"matmul 1-D", e_matmul_1d, ML_ERR_SHAPE},
+    {"matmul 2-D by 3-D", e_matmul_2d_3d, ML_ERR_SHAPE},
+    {"matmul batch sizes", e_matmul_batch, ML_ERR_SHAPE},
+    {"matmul batched inner", e_matmul_batch_inner, ML_ERR_SHAPE},
+    {"matmul 4-D", e_matmul_4d, ML_ERR_SHAPE},
     {"add no broadcast", e_add, ML_ERR_SHAPE},
     {"mul b larger", e_mul_bigger_b, ML_ERR_SHAPE},
     {"sum_to", e_sum_to, ML_ERR_SHAPE},

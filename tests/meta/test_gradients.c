@@ -11,7 +11,9 @@
  * - Meta-SGD: finite differences with respect to theta and to the
  *   per-parameter step sizes alpha.
  * - Joint baseline: the gradient of the size-weighted loss over support and
- *   query at theta. */
+ *   query at theta.
+ * MAML, first-order MAML and Meta-SGD on meta-batches of tasks of different
+ * sizes (one graph per task) and of the same sizes (one graph for both). */
 #include "metatest.h"
 
 #include <check.h>
@@ -25,6 +27,11 @@ static const float A_xq[] = {-1.1f, 0.0f, 0.8f}, A_yq[] = {0.5f, 1.0f, -1.2f};
 static const float B_xs[] = {-1.2f, 0.5f, 1.8f}, B_ys[] = {-0.8f, 1.4f, 0.3f};
 static const float B_xq[] = {-0.5f, 0.6f, 1.1f, 2.0f}, B_yq[] = {-1.0f, 1.3f, 0.2f, -0.6f};
 
+/* A regression task of A's sizes: with A, a meta-batch whose tasks share
+ * one graph (lib/meta/batch.c; different sizes go one graph each). */
+static const float E_xs[] = {-1.2f, 0.5f, 1.8f, -0.3f}, E_ys[] = {-0.8f, 1.4f, 0.3f, 0.6f};
+static const float E_xq[] = {-0.5f, 0.6f, 2.0f}, E_yq[] = {-1.0f, 1.3f, -0.6f};
+
 /* A 3-way classification task with 2 inputs. */
 static const float C_xs[] = {-1.0f, 0.5f, 0.8f, -0.2f, 0.1f, 1.3f,
                              -0.6f, -0.9f, 1.1f, 0.4f, -0.3f, 0.7f};
@@ -35,28 +42,47 @@ static const float D_xs[] = {0.9f, 0.9f, -1.1f, 0.3f, 0.2f, -0.8f, 1.4f, -0.2f};
 static const int D_ls[] = {2, 0, 1, 2};
 static const float D_xq[] = {0.7f, 1.0f, -0.9f, -0.1f, 0.4f, -0.5f};
 static const int D_lq[] = {2, 0, 1};
+/* A classification task of C's sizes. */
+static const float F_xs[] = {0.9f, 0.9f, -1.1f, 0.3f, 0.2f, -0.8f,
+                             1.4f, -0.2f, -0.5f, 1.2f, 0.6f, 0.1f};
+static const int F_ls[] = {2, 0, 1, 2, 1, 0};
+static const float F_xq[] = {0.7f, 1.0f, -0.9f, -0.1f, 0.4f, -0.5f, 1.1f, 0.8f};
+static const int F_lq[] = {2, 0, 1, 1};
 
 typedef struct two_tasks {
     ml_task *t[2];
     ref_task r[2];
 } two_tasks;
 
-static void regression_pair(two_tasks *p)
+/* A and B (different sizes), or with `same` A and E (the same sizes). */
+static void regression_pair_of(two_tasks *p, int same)
 {
     p->t[0] = make_reg_task(1, 1, 4, A_xs, A_ys, 3, A_xq, A_yq);
-    p->t[1] = make_reg_task(1, 1, 3, B_xs, B_ys, 4, B_xq, B_yq);
+    p->t[1] = same ? make_reg_task(1, 1, 4, E_xs, E_ys, 3, E_xq, E_yq)
+                   : make_reg_task(1, 1, 3, B_xs, B_ys, 4, B_xq, B_yq);
     ref_task_load(&p->r[0], p->t[0]);
     ref_task_load(&p->r[1], p->t[1]);
 }
 
-static void classification_pair(two_tasks *p)
+static void regression_pair(two_tasks *p)
+{
+    regression_pair_of(p, 0);
+}
+
+/* C and D (different sizes), or with `same` C and F. */
+static void classification_pair(two_tasks *p, int same)
 {
     ck_assert_int_eq(ml_task_create_classification(&p->t[0], 2, 3, 6, C_xs, C_ls, 4,
                                                    C_xq, C_lq),
                      ML_OK);
-    ck_assert_int_eq(ml_task_create_classification(&p->t[1], 2, 3, 4, D_xs, D_ls, 3,
-                                                   D_xq, D_lq),
-                     ML_OK);
+    if (same)
+        ck_assert_int_eq(ml_task_create_classification(&p->t[1], 2, 3, 6, F_xs, F_ls, 4,
+                                                       F_xq, F_lq),
+                         ML_OK);
+    else
+        ck_assert_int_eq(ml_task_create_classification(&p->t[1], 2, 3, 4, D_xs, D_ls, 3,
+                                                       D_xq, D_lq),
+                         ML_OK);
     ref_task_load(&p->r[0], p->t[0]);
     ref_task_load(&p->r[1], p->t[1]);
 }
@@ -134,18 +160,21 @@ static const maml_case maml_cases[] = {
 };
 enum { N_MAML_CASES = sizeof maml_cases / sizeof maml_cases[0] };
 
+/* _i: case _i / 2, on tasks of different sizes (even _i) or of the same
+ * sizes (odd _i: one graph for both). */
 START_TEST(test_maml_matches_finite_differences)
 {
-    const maml_case *c = &maml_cases[_i];
+    const maml_case *c = &maml_cases[_i / 2];
+    const int same = _i % 2;
     ref_net net = ref_mlp(c->classification ? 2 : 1, c->n_layers, c->sizes, c->act);
     size_t n = ref_num_params(&net);
     ck_assert_uint_le(n, MAX_P);
     two_tasks tp;
     if (c->classification)
-        classification_pair(&tp);
+        classification_pair(&tp, same);
     else
-        regression_pair(&tp);
-    ml_learner *l = new_learner(&net, ML_STRATEGY_MAML, 100 + (uint64_t)_i, c->lr,
+        regression_pair_of(&tp, same);
+    ml_learner *l = new_learner(&net, ML_STRATEGY_MAML, 100 + (uint64_t)(_i / 2), c->lr,
                                 c->steps);
     ck_assert_uint_eq(ml_learner_num_meta_params(l), n);
 
@@ -226,14 +255,15 @@ END_TEST
 
 /* ---------------------------------------------------------------- FOMAML */
 
+/* _i: 1 or 2 steps (_i % 2), tasks of different or the same sizes (_i / 2). */
 START_TEST(test_fomaml_definition)
 {
-    const int steps = 1 + _i;
+    const int steps = 1 + _i % 2;
     const double lr = 0.3;
     ref_net net = ref_mlp(1, 3, (size_t[]){5, 5, 1}, ML_LAYER_TANH);
     size_t n = ref_num_params(&net);
     two_tasks tp;
-    regression_pair(&tp);
+    regression_pair_of(&tp, _i / 2);
     ml_learner *fo = new_learner(&net, ML_STRATEGY_FOMAML, 21, lr, steps);
     ml_learner *so = new_learner(&net, ML_STRATEGY_MAML, 21, lr, steps);
     float *thf = learner_params(fo);
@@ -301,14 +331,15 @@ END_TEST
 
 START_TEST(test_metasgd_matches_finite_differences)
 {
-    /* _i: 0, 1 -> 1, 2 steps with the initial alphas; 2, 3 -> with larger
-     * alphas set by hand (the second-order terms grow with alpha). */
-    const int steps = 1 + _i % 2, large = _i >= 2;
+    /* _i % 4: 0, 1 -> 1, 2 steps with the initial alphas; 2, 3 -> with
+     * larger alphas set by hand (the second-order terms grow with alpha).
+     * _i / 4: tasks of different or of the same sizes. */
+    const int steps = 1 + _i % 2, large = _i % 4 >= 2;
     ref_net net = ref_mlp(1, 3, (size_t[]){5, 5, 1}, ML_LAYER_TANH);
     size_t n = ref_num_params(&net);
     two_tasks tp;
-    regression_pair(&tp);
-    ml_learner *l = new_learner(&net, ML_STRATEGY_METASGD, 31 + (uint64_t)_i, 0.01, steps);
+    regression_pair_of(&tp, _i / 4);
+    ml_learner *l = new_learner(&net, ML_STRATEGY_METASGD, 31 + (uint64_t)(_i % 4), 0.01, steps);
     float *p = learner_params(l);
     if (large) {
         for (size_t i = 0; i < n; i++)
@@ -446,17 +477,17 @@ static Suite *gradients_suite(void)
     Suite *s = suite_create("meta_gradients");
     TCase *tc = tcase_create("maml");
     tcase_set_timeout(tc, 60);
-    tcase_add_loop_test(tc, test_maml_matches_finite_differences, 0, N_MAML_CASES);
+    tcase_add_loop_test(tc, test_maml_matches_finite_differences, 0, 2 * N_MAML_CASES);
     tcase_add_test(tc, test_maml_meta_batch_mean);
     suite_add_tcase(s, tc);
     tc = tcase_create("fomaml");
     tcase_set_timeout(tc, 60);
-    tcase_add_loop_test(tc, test_fomaml_definition, 0, 2);
+    tcase_add_loop_test(tc, test_fomaml_definition, 0, 4);
     suite_add_tcase(s, tc);
     tc = tcase_create("metasgd");
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, test_metasgd_alpha_init);
-    tcase_add_loop_test(tc, test_metasgd_matches_finite_differences, 0, 4);
+    tcase_add_loop_test(tc, test_metasgd_matches_finite_differences, 0, 8);
     tcase_add_test(tc, test_metasgd_step_moves_alpha);
     suite_add_tcase(s, tc);
     tc = tcase_create("joint");

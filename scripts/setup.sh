@@ -22,6 +22,7 @@ ML_DEB_PACKAGES=(
     valgrind python3 python3-cffi python3-numpy python3-pytest
     python3-venv python3-setuptools python3-wheel dataset-fashion-mnist unzip
     doxygen abigail-tools
+    clang libclang-rt-14-dev
 )
 
 ml_log() {

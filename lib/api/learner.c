@@ -4,6 +4,7 @@
 #include "core/alloc.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <string.h>
 
 #define CHECK_LEARNER(l, fn)                                                   \
@@ -187,6 +188,10 @@ static ml_status check_tasks(ml_learner *l, const char *fn, size_t n,
 {
     if (!tasks || n == 0)
         return ml_error(l->err, ML_ERR_INVALID_ARG, "%s: no tasks", fn);
+    /* More pointers than memory can hold: a wrong count, which would read
+     * past the caller's array. */
+    if (n > SIZE_MAX / sizeof *tasks)
+        return ml_error(l->err, ML_ERR_INVALID_ARG, "%s: %zu tasks", fn, n);
     size_t in = ml_nn_input_size(l->model), out = ml_nn_output_size(l->model);
     for (size_t i = 0; i < n; i++) {
         const ml_task *t = tasks[i];
@@ -236,9 +241,15 @@ ml_status ml_learner_meta_step(ml_learner *l, size_t n_tasks, ml_task *const *ta
                                l->ops->needs_query);
     if (st != ML_OK)
         return st;
-    /* The learner's own buffer: no allocation per step. */
-    st = ml_meta_gradient_run(l, n_tasks, tasks, l->step_grad, out_loss);
-    return st == ML_OK ? ml_meta_apply(l, l->step_grad) : st;
+    /* The learner's own buffer: no allocation per step.  The loss is
+     * written only once the step is taken. */
+    double loss;
+    st = ml_meta_gradient_run(l, n_tasks, tasks, l->step_grad, &loss);
+    if (st == ML_OK)
+        st = ml_meta_apply(l, l->step_grad);
+    if (st == ML_OK && out_loss)
+        *out_loss = loss;
+    return st;
 }
 
 ml_status ml_learner_predict(ml_learner *l, const ml_task *task, int steps, size_t n,

@@ -186,7 +186,8 @@ ml_status ml_model_describe(const ml_model *model, char *buf, size_t cap,
                             size_t *out_len)
 {
     if (!model || (!buf && cap))
-        return ml_error(NULL, ML_ERR_INVALID_ARG, "ml_model_describe: NULL argument");
+        return ml_error(model ? (char *)model->err : NULL, ML_ERR_INVALID_ARG,
+                        "ml_model_describe: NULL argument");
     /* Two passes of the same printer: measure, then write what fits. */
     char tmp[64];
     size_t len = 0;
@@ -222,7 +223,8 @@ ml_status ml_model_describe(const ml_model *model, char *buf, size_t cap,
     if (out_len)
         *out_len = len;
     if (cap && len >= cap)
-        return ml_error(NULL, ML_ERR_RANGE, "ml_model_describe: buffer of %zu bytes too small", cap);
+        return ml_error((char *)model->err, ML_ERR_RANGE,
+                        "ml_model_describe: buffer of %zu bytes too small", cap);
     return ML_OK;
 }
 

@@ -29,7 +29,8 @@ ml_status ml_optimizer_set(ml_optimizer *opt, ml_optimizer_param key, double val
 ml_status ml_optimizer_get(const ml_optimizer *opt, ml_optimizer_param key, double *out)
 {
     if (!opt || !out)
-        return ml_error(NULL, ML_ERR_INVALID_ARG, "ml_optimizer_get: NULL argument");
+        return ml_error(opt ? (char *)opt->err : NULL, ML_ERR_INVALID_ARG,
+                        "ml_optimizer_get: NULL argument");
     return ml_opt_get(opt, (int)key, out);
 }
 
@@ -43,6 +44,11 @@ ml_status ml_optimizer_step(ml_optimizer *opt, size_t n, float *params, const fl
     if (!opt || !params || !grads || n == 0)
         return ml_error(opt ? opt->err : NULL, ML_ERR_INVALID_ARG,
                         "ml_optimizer_step: NULL argument or no parameters");
+    /* No array of that many floats fits in memory: the count is wrong, and
+     * reading that far would run off the caller's buffers.  (Once a step
+     * has fixed the size, any other count is a shape error.) */
+    if (n > SIZE_MAX / sizeof(float) && !opt->n)
+        return ml_error(opt->err, ML_ERR_INVALID_ARG, "ml_optimizer_step: %zu parameters", n);
     return ml_opt_step(opt, n, params, grads);
 }
 

@@ -55,7 +55,8 @@ ml_status ml_sampler_set(ml_sampler *sampler, ml_sampler_param key, double value
 ml_status ml_sampler_get(const ml_sampler *sampler, ml_sampler_param key, double *out)
 {
     if (!sampler || !out)
-        return ml_error(NULL, ML_ERR_INVALID_ARG, "ml_sampler_get: NULL argument");
+        return ml_error(sampler ? (char *)sampler->err : NULL, ML_ERR_INVALID_ARG,
+                        "ml_sampler_get: NULL argument");
     size_t *c = count_of((ml_sampler *)sampler, (int)key);
     if (c) {
         *out = (double)*c;
@@ -77,7 +78,8 @@ ml_status ml_sampler_sample(ml_sampler *sampler, ml_task **out)
     if (out)
         *out = NULL;
     if (!sampler || !out)
-        return ml_error(NULL, ML_ERR_INVALID_ARG, "ml_sampler_sample: NULL argument");
+        return ml_error(sampler ? sampler->err : NULL, ML_ERR_INVALID_ARG,
+                        "ml_sampler_sample: NULL argument");
     ml_status st = sampler->ops->sample(sampler, out);
     if (st != ML_OK)
         memcpy(sampler->err, ml_last_error(), ML_ERRMSG_MAX);

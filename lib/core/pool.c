@@ -83,6 +83,7 @@ ml_status ml_pool_create(ml_pool **out, int nthreads)
     if (nthreads > 1) {
         p->threads = ml_calloc((size_t)(nthreads - 1), sizeof *p->threads);
         if (!p->threads) {
+            p->nthreads = 1; /* no thread to stop in ml_pool_free */
             ml_pool_free(p);
             return ML_ERR_NOMEM;
         }

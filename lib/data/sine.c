@@ -31,6 +31,11 @@ static ml_status sine_set(ml_sampler *sp, int key, double v)
     if (!p)
         return ml_error(sp->err, ML_ERR_INVALID_ARG,
                         "sine sampler: no parameter %d", key);
+    /* Tasks hold floats: past 1e30, A sin(x - phase) or the width of a
+     * range (hi - lo, which the draws scale) would overflow to infinity. */
+    if (fabs(v) > 1e30)
+        return ml_error(sp->err, ML_ERR_INVALID_ARG,
+                        "sine sampler: %g is outside [-1e30, 1e30]", v);
     /* Keys come in (min, max) pairs: even offsets are minimums. */
     int is_min = (key - ML_SAMPLER_AMP_MIN) % 2 == 0;
     double other = is_min ? p[1] : p[-1];

@@ -147,9 +147,12 @@ static ml_status read_model(ml_reader *r, ml_model **out, char *msg)
     if (r->bad || nl > MAX_LAYERS)
         return corrupt(msg, "model layers");
     ml_model *m;
-    if (ml_model_create(&m, ndim, shape) != ML_OK)
+    ml_status st = ml_model_create(&m, ndim, shape);
+    /* Out of memory is not damage: the file may be fine. */
+    if (st == ML_ERR_NOMEM)
+        return ml_error(msg, st, "out of memory");
+    if (st != ML_OK)
         return corrupt(msg, "model input shape");
-    ml_status st = ML_OK;
     for (uint32_t i = 0; i < nl && st == ML_OK; i++) {
         uint32_t kind = ml_r_u32(r);
         size_t p[4];
@@ -164,7 +167,8 @@ static ml_status read_model(ml_reader *r, ml_model **out, char *msg)
         st = ML_ERR_CORRUPT;
     if (st != ML_OK) {
         ml_model_free(m);
-        return corrupt(msg, "model layers");
+        return st == ML_ERR_NOMEM ? ml_error(msg, st, "out of memory")
+                                  : corrupt(msg, "model layers");
     }
     *out = m;
     return ML_OK;

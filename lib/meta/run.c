@@ -6,6 +6,7 @@
 #include "core/alloc.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <string.h>
 
 typedef struct run_ctx {
@@ -44,6 +45,9 @@ static ml_status ensure_task_buffers(ml_learner *l, size_t n_tasks)
 {
     if (n_tasks <= l->task_cap)
         return ML_OK;
+    if (l->n_meta && n_tasks > SIZE_MAX / sizeof(float) / l->n_meta)
+        return ml_error(l->err, ML_ERR_NOMEM, "learner: %zu tasks of %zu floats overflow",
+                        n_tasks, l->n_meta);
     float *g = ml_malloc(n_tasks * l->n_meta * sizeof(float));
     double *v = ml_malloc(n_tasks * 2 * sizeof(double));
     if (!g || !v) {
@@ -163,6 +167,12 @@ ml_status ml_meta_apply(ml_learner *l, const float *grad)
         if (frac > 1.0)
             frac = 1.0;
         float eps = (float)(l->rep_eps + (l->rep_eps_final - l->rep_eps) * frac);
+        /* Checked before anything is written, so an overflowing step keeps
+         * the last finite parameters. */
+        for (size_t j = 0; j < l->n_meta; j++)
+            if (!isfinite(l->meta[j] - eps * grad[j]))
+                return ml_error(l->err, ML_ERR_NUMERIC,
+                                "the Reptile step would make parameter %zu non-finite", j);
         for (size_t j = 0; j < l->n_meta; j++)
             l->meta[j] -= eps * grad[j];
     } else {

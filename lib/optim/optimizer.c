@@ -89,10 +89,82 @@ ml_status ml_opt_get(const ml_optimizer *o, int key, double *out)
     int used;
     double *f = field((ml_optimizer *)o, key, &used);
     if (!f || !used)
-        return ml_error(NULL, ML_ERR_INVALID_ARG,
+        return ml_error((char *)o->err, ML_ERR_INVALID_ARG,
                         "optimizer: parameter %d does not apply to this kind", key);
     *out = *f;
     return ML_OK;
+}
+
+/* The update of the n parameters from step o->t + 1 on.  With commit 0
+ * nothing is stored and the result says whether every new parameter and
+ * moment would be finite; with commit 1 they are stored (result 1).  Both
+ * passes compute the same expressions, so the stored values are the ones
+ * checked. */
+static inline int update(ml_optimizer *o, size_t n, float *restrict p,
+                         const float *restrict g, int commit)
+{
+    const float lr = (float)o->lr, wd = (float)o->weight_decay;
+    float *restrict m = o->m, *restrict v = o->v;
+    int finite = 1;
+    switch (o->kind) {
+    case ML_OPTIMIZER_SGD: {
+        const float mom = (float)o->momentum;
+        for (size_t i = 0; i < n; i++) {
+            float gi = g[i] + wd * p[i], mi = m[i];
+            if (mom > 0) {
+                /* buf = mu buf + g; Nesterov steps along g + mu buf */
+                mi = mom * mi + gi;
+                gi = o->nesterov ? gi + mom * mi : mi;
+            }
+            float pi = p[i] - lr * gi;
+            if (commit) {
+                m[i] = mi;
+                p[i] = pi;
+            } else {
+                finite &= isfinite(pi) && isfinite(mi);
+            }
+        }
+        break;
+    }
+    case ML_OPTIMIZER_ADAM: {
+        const float b1 = (float)o->beta1, b2 = (float)o->beta2, eps = (float)o->eps;
+        /* Bias corrections folded into the step size. */
+        const double c1 = 1.0 - pow(o->beta1, (double)(o->t + 1));
+        const double c2 = 1.0 - pow(o->beta2, (double)(o->t + 1));
+        const float step = (float)(o->lr / c1);
+        const float inv_c2 = (float)(1.0 / sqrt(c2));
+        for (size_t i = 0; i < n; i++) {
+            float gi = g[i] + wd * p[i];
+            float mi = b1 * m[i] + (1.0f - b1) * gi;
+            float vi = b2 * v[i] + (1.0f - b2) * gi * gi;
+            float pi = p[i] - step * mi / (sqrtf(vi) * inv_c2 + eps);
+            if (commit) {
+                m[i] = mi;
+                v[i] = vi;
+                p[i] = pi;
+            } else {
+                finite &= isfinite(pi) && isfinite(vi);
+            }
+        }
+        break;
+    }
+    default: { /* RMSprop */
+        const float a = (float)o->rms_decay, eps = (float)o->eps;
+        for (size_t i = 0; i < n; i++) {
+            float gi = g[i] + wd * p[i];
+            float vi = a * v[i] + (1.0f - a) * gi * gi;
+            float pi = p[i] - lr * gi / (sqrtf(vi) + eps);
+            if (commit) {
+                v[i] = vi;
+                p[i] = pi;
+            } else {
+                finite &= isfinite(pi) && isfinite(vi);
+            }
+        }
+        break;
+    }
+    }
+    return finite;
 }
 
 ml_status ml_opt_step(ml_optimizer *o, size_t n, float *restrict p,
@@ -105,7 +177,8 @@ ml_status ml_opt_step(ml_optimizer *o, size_t n, float *restrict p,
         if (!isfinite(g[i]))
             return ml_error(o->err, ML_ERR_NUMERIC,
                             "optimizer: gradient %zu is not finite", i);
-    if (!o->n) {
+    int fresh = !o->n;
+    if (fresh) {
         /* Both buffers for every kind: one layout to save and load. */
         o->m = ml_calloc(n, sizeof(float));
         o->v = ml_calloc(n, sizeof(float));
@@ -115,47 +188,18 @@ ml_status ml_opt_step(ml_optimizer *o, size_t n, float *restrict p,
         }
         o->n = n;
     }
+    /* A first pass only checks: a step whose parameters or state would
+     * overflow (a huge learning rate, a gradient whose square is past
+     * FLT_MAX) is refused before anything is written, so the caller keeps
+     * the last finite parameters. */
+    if (!update(o, n, p, g, 0)) {
+        if (fresh)
+            ml_opt_clear_state(o);
+        return ml_error(o->err, ML_ERR_NUMERIC,
+                        "optimizer: the step would make a parameter or the state "
+                        "non-finite (learning rate %g)", o->lr);
+    }
+    update(o, n, p, g, 1);
     o->t++;
-    const float lr = (float)o->lr, wd = (float)o->weight_decay;
-    switch (o->kind) {
-    case ML_OPTIMIZER_SGD: {
-        const float mom = (float)o->momentum;
-        for (size_t i = 0; i < n; i++) {
-            float gi = g[i] + wd * p[i];
-            if (mom > 0) {
-                /* buf = mu buf + g; Nesterov steps along g + mu buf */
-                o->m[i] = mom * o->m[i] + gi;
-                gi = o->nesterov ? gi + mom * o->m[i] : o->m[i];
-            }
-            p[i] -= lr * gi;
-        }
-        break;
-    }
-    case ML_OPTIMIZER_ADAM: {
-        const float b1 = (float)o->beta1, b2 = (float)o->beta2, eps = (float)o->eps;
-        /* Bias corrections folded into the step size. */
-        const double c1 = 1.0 - pow(o->beta1, (double)o->t);
-        const double c2 = 1.0 - pow(o->beta2, (double)o->t);
-        const float step = (float)(o->lr / c1);
-        const float inv_c2 = (float)(1.0 / sqrt(c2));
-        float *restrict m = o->m, *restrict v = o->v;
-        for (size_t i = 0; i < n; i++) {
-            float gi = g[i] + wd * p[i];
-            m[i] = b1 * m[i] + (1.0f - b1) * gi;
-            v[i] = b2 * v[i] + (1.0f - b2) * gi * gi;
-            p[i] -= step * m[i] / (sqrtf(v[i]) * inv_c2 + eps);
-        }
-        break;
-    }
-    default: { /* RMSprop */
-        const float a = (float)o->rms_decay, eps = (float)o->eps;
-        for (size_t i = 0; i < n; i++) {
-            float gi = g[i] + wd * p[i];
-            o->v[i] = a * o->v[i] + (1.0f - a) * gi * gi;
-            p[i] -= lr * gi / (sqrtf(o->v[i]) + eps);
-        }
-        break;
-    }
-    }
     return ML_OK;
 }

@@ -105,7 +105,8 @@ typedef enum ml_status {
     ML_ERR_UNSUPPORTED = -9,   /**< the operation is not supported for this kind of object */
     ML_ERR_NUMERIC = -10,      /**< a computation produced NaN or infinity */
     ML_ERR_RANGE = -11,        /**< an index or size is outside what the object holds */
-    ML_ERR_INTERNAL = -12      /**< an internal invariant failed (a bug: please report it) */
+    ML_ERR_INTERNAL = -12,     /**< an internal invariant failed (a bug: please report it) */
+    ML_ERR_CALLBACK = -13      /**< a caller-supplied callback reported a failure */
 } ml_status;
 
 /**
@@ -642,7 +643,8 @@ ML_API const char *ml_dataset_last_error(const ml_dataset *dataset);
 typedef enum ml_optimizer_kind {
     ML_OPTIMIZER_SGD = 1,      /**< SGD with optional (Nesterov) momentum */
     ML_OPTIMIZER_ADAM = 2,     /**< Adam (Kingma and Ba), bias-corrected */
-    ML_OPTIMIZER_RMSPROP = 3   /**< RMSprop (Tieleman and Hinton) */
+    ML_OPTIMIZER_RMSPROP = 3,  /**< RMSprop (Tieleman and Hinton) */
+    ML_OPTIMIZER_LSTM = 4      /**< the learned coordinatewise LSTM optimiser (Andrychowicz et al. 2016) */
 } ml_optimizer_kind;
 
 /** Optimiser hyperparameters, for ml_optimizer_set() / ml_optimizer_get(). */
@@ -654,7 +656,19 @@ typedef enum ml_optimizer_param {
     ML_OPT_BETA2 = 5,          /**< Adam; default 0.999 */
     ML_OPT_EPS = 6,            /**< Adam, RMSprop; default 1e-8 */
     ML_OPT_WEIGHT_DECAY = 7,   /**< L2 penalty added to the gradient; default 0 */
-    ML_OPT_RMS_DECAY = 8       /**< RMSprop smoothing constant; default 0.99 */
+    ML_OPT_RMS_DECAY = 8,      /**< RMSprop smoothing constant; default 0.99 */
+    /* The learned LSTM optimiser (::ML_OPTIMIZER_LSTM) only: */
+    ML_OPT_LSTM_HIDDEN = 20,       /**< hidden units per LSTM layer, 1..1024; default 20.  Setting it re-initialises the weights */
+    ML_OPT_LSTM_PREPROCESS = 21,   /**< 1 (default): log/sign gradient preprocessing (p = 10); 0: the raw gradient.  Setting it re-initialises the weights */
+    ML_OPT_LSTM_OUTPUT_SCALE = 22, /**< factor on the network's output, > 0; default 0.1 */
+    ML_OPT_LSTM_HORIZON = 23,      /**< meta-training: trajectory length T in steps; default 100 */
+    ML_OPT_LSTM_UNROLL = 24,       /**< meta-training: steps per truncated back-propagation U, 1..T; default 20 */
+    ML_OPT_LSTM_META_LR = 25,      /**< meta-training: Adam learning rate on the LSTM weights; default 0.003 */
+    ML_OPT_LSTM_PROBLEMS = 26,     /**< meta-training: problems optimised side by side per outer step; default 128 */
+    ML_OPT_LSTM_EXACT = 27,        /**< meta-training: 1 keeps the objective's second derivatives (built-in families only); default 0 drops them as the paper does */
+    ML_OPT_LSTM_LOSS_POWER = 28,   /**< meta-training: the loss at step t of T is weighted by (t / T)^power, >= 0; default 0 (plain sum) */
+    ML_OPT_LSTM_SEED = 29,         /**< seed (a whole number) of the weights and of the problems drawn; setting it re-initialises the weights; default 1 */
+    ML_OPT_LSTM_META_STEPS = 30    /**< meta-training steps done so far (read-only) */
 } ml_optimizer_param;
 
 /**
@@ -685,7 +699,9 @@ ML_API int ml_optimizer_kind_of(const ml_optimizer *opt);
  * @brief One update of `n` parameters in place from their gradients.
  *
  * The first call fixes the number of parameters; the optimiser keeps its
- * state (momentum, moments) between calls until ml_optimizer_reset().
+ * state (momentum, moments; the LSTM's hidden state per coordinate)
+ * between calls until ml_optimizer_reset().  The learned LSTM optimiser
+ * adds its network's output to each parameter (no learning rate).
  * @return ::ML_OK; ::ML_ERR_INVALID_ARG for NULL pointers or n 0;
  *         ::ML_ERR_SHAPE if n differs from the first call's;
  *         ::ML_ERR_NUMERIC if a gradient is not finite (params unchanged);
@@ -707,6 +723,202 @@ ML_API void ml_optimizer_free(ml_optimizer *opt);
 ML_API const char *ml_optimizer_last_error(const ml_optimizer *opt);
 
 /* ======================================================================
+ * The learned optimiser and the problem families it learns on
+ * ====================================================================== */
+
+/**
+ * @brief A family of optimisation problems: the learned optimiser is
+ * meta-trained on problems drawn from it and compared with hand-designed
+ * optimisers on fresh ones.
+ *
+ * A family is read-only after creation: one family may be used by several
+ * optimisers and threads at once.  Every problem in a family has the same
+ * number of parameters (ml_problems_dim()).  A problem is identified by a
+ * 64-bit seed: the same seed gives the same problem, starting point and
+ * (for the MLP family) mini-batches.
+ */
+typedef struct ml_problems ml_problems;
+
+/**
+ * @brief Random quadratics f(theta) = ||W theta - y||^2 with W [dim, dim]
+ * and y [dim] drawn from N(0, 1), starting at theta ~ N(0, 0.01^2).
+ * @param out Receives the family; the caller owns it (ml_problems_free()).
+ * @param dim Parameters per problem, 1..4096 (the paper uses 10).
+ * @return ::ML_OK; ::ML_ERR_INVALID_ARG; ::ML_ERR_NOMEM.
+ */
+ML_API ml_status ml_problems_create_quadratic(ml_problems **out, size_t dim);
+
+/**
+ * @brief Training a small classifier: an MLP with one hidden layer of
+ * `hidden` sigmoid units and a softmax output over the data set's classes,
+ * on mini-batches of `batch` examples drawn (with replacement across steps)
+ * from `data`, with cross-entropy loss.  Weights start uniform in
+ * [-1/sqrt(n), 1/sqrt(n)] for n inputs per unit, biases at 0.  Inputs are
+ * the data set's pixel values as stored (0..1 for loaded images).
+ * The paper's set-up is hidden 20, batch 128 on MNIST-like images
+ * (Fashion-MNIST through ml_dataset_load_idx()).
+ * @param data The family keeps its own reference to the examples: the
+ *        data set handle may be freed at once.
+ * @return ::ML_OK; ::ML_ERR_INVALID_ARG (NULL, hidden or batch 0 or over
+ *         2^16, a data set with fewer than 2 classes); ::ML_ERR_NOMEM.
+ */
+ML_API ml_status ml_problems_create_mlp(ml_problems **out, const ml_dataset *data,
+                                        size_t hidden, size_t batch);
+
+/**
+ * @brief Makes one problem of a caller's family.
+ * @param user The `user` pointer given to ml_problems_create_callback().
+ * @param seed Identifies the problem: the same seed must give the same
+ *        problem and starting point.
+ * @param n Parameters per problem.
+ * @param theta0 Receives the `n` starting parameters.
+ * @param problem Receives the caller's handle of the problem (any value,
+ *        passed back to the objective and to release).
+ * @return 0 on success, anything else for failure (reported as
+ *         ::ML_ERR_CALLBACK).
+ */
+typedef int (*ml_problem_sample_fn)(void *user, uint64_t seed, size_t n, float *theta0,
+                                    void **problem);
+
+/**
+ * @brief The objective of one problem of a caller's family: its value at
+ * `theta` into `*value` and its gradient into `grad` (`n` floats).
+ * Called once per optimisation step.  Stochastic objectives (mini-batches)
+ * are allowed.
+ * @return 0 on success, anything else for failure (::ML_ERR_CALLBACK).
+ */
+typedef int (*ml_problem_objective_fn)(void *user, void *problem, size_t n,
+                                       const float *theta, float *grad, double *value);
+
+/** @brief Releases a problem made by the sample callback. */
+typedef void (*ml_problem_release_fn)(void *user, void *problem);
+
+/**
+ * @brief A family defined by the caller: a sampler that makes problems and
+ * an objective that returns value and gradient.  Only first derivatives
+ * are needed: the learned optimiser is meta-trained with the objective's
+ * second derivatives dropped (::ML_OPT_LSTM_EXACT is unsupported here).
+ * The callbacks are called from the thread that calls
+ * ml_optimizer_meta_step() or ml_problems_run(); they must be safe to call
+ * from several threads if the family is used from several threads.
+ * @param n_params Parameters per problem, 1..2^26.
+ * @param sample, objective Required.
+ * @param release May be NULL when problems need no release.
+ * @param user Passed to every callback; not touched by the library.
+ * @return ::ML_OK; ::ML_ERR_INVALID_ARG; ::ML_ERR_NOMEM.
+ */
+ML_API ml_status ml_problems_create_callback(ml_problems **out, size_t n_params,
+                                             ml_problem_sample_fn sample,
+                                             ml_problem_objective_fn objective,
+                                             ml_problem_release_fn release, void *user);
+
+/** @brief Parameters per problem of the family; 0 for NULL. */
+ML_API size_t ml_problems_dim(const ml_problems *problems);
+
+/**
+ * @brief Optimises the problem `seed` of the family with `opt` for `steps`
+ * steps from its starting point and records the objective.
+ *
+ * The optimiser is reset first (its hyperparameters, and an LSTM
+ * optimiser's weights, are kept).  losses[0] is the objective at the start
+ * and losses[s] after s updates, so `losses` holds steps + 1 values; the
+ * same seed gives the same problem for every optimiser, which makes this
+ * the call for fair comparisons.
+ * @param problems The family (read-only; may be shared between threads).
+ * @param opt Any kind of optimiser; its state is overwritten.
+ * @param losses steps + 1 doubles, written.
+ * @return ::ML_OK; ::ML_ERR_INVALID_ARG (NULL, steps 0); ::ML_ERR_NUMERIC
+ *         (the objective or a gradient became NaN or infinite: the losses
+ *         up to there are written, the rest set to NaN);
+ *         ::ML_ERR_CALLBACK; ::ML_ERR_NOMEM.  The message is in
+ *         ml_optimizer_last_error(opt) and ml_last_error().
+ */
+ML_API ml_status ml_problems_run(const ml_problems *problems, ml_optimizer *opt,
+                                 uint64_t seed, size_t steps, double *losses);
+
+/** @brief Releases the caller's handle of a family; it is freed when no
+ * optimiser holds problems of it any more.  NULL is a no-op. */
+ML_API void ml_problems_free(ml_problems *problems);
+
+/**
+ * @brief One meta-training step of a learned LSTM optimiser by truncated
+ * back-propagation through time.
+ *
+ * The optimiser keeps ::ML_OPT_LSTM_PROBLEMS problems of the family in
+ * flight; this call runs them ::ML_OPT_LSTM_UNROLL steps further with the
+ * current weights, back-propagates the meta-loss (the weighted sum of the
+ * objectives along those steps, averaged over the problems) into the
+ * weights and updates them with Adam.  After ::ML_OPT_LSTM_HORIZON steps
+ * the problems are replaced by fresh ones drawn from the optimiser's seed.
+ * The trajectories in flight are not saved: a loaded optimiser starts
+ * fresh ones.  Changing the family between calls also starts fresh ones.
+ * The optimiser keeps a reference to the family while problems are in
+ * flight (until the family changes or the optimiser is freed), so the
+ * caller may free its handle at any time; a callback family's release
+ * callback may be called until then.
+ * @param opt An ::ML_OPTIMIZER_LSTM optimiser.
+ * @param problems The family to learn on (borrowed for the call).
+ * @param out_loss Receives the mean objective over the unrolled steps and
+ *        problems before the update (may be NULL).
+ * @return ::ML_OK; ::ML_ERR_INVALID_ARG (NULL); ::ML_ERR_UNSUPPORTED (not
+ *         an LSTM optimiser; exact mode on a callback family);
+ *         ::ML_ERR_NUMERIC (a non-finite objective or meta-gradient: the
+ *         weights are left as they were and the trajectories restart);
+ *         ::ML_ERR_CALLBACK; ::ML_ERR_NOMEM.
+ */
+ML_API ml_status ml_optimizer_meta_step(ml_optimizer *opt, const ml_problems *problems,
+                                        double *out_loss);
+
+/**
+ * @brief Number of learned weights: 0 for the hand-designed kinds; for the
+ * LSTM, (in + H) 4H + 4H + 2H 4H + 4H + H + 1 with H hidden units and
+ * in = 2 with preprocessing, 1 without.
+ */
+ML_API size_t ml_optimizer_num_weights(const ml_optimizer *opt);
+
+/**
+ * @brief Copies the learned weights into `out` (`n` floats, n =
+ * ml_optimizer_num_weights()).  Layout: layer 1 W [in + H, 4H] (rows:
+ * inputs then previous hidden state; columns: input, forget, cell and
+ * output gates) and b [4H], layer 2 the same with 2H rows, then the output
+ * layer W [H, 1] and b [1].
+ * @return ::ML_OK; ::ML_ERR_INVALID_ARG; ::ML_ERR_SHAPE (n differs).
+ */
+ML_API ml_status ml_optimizer_get_weights(const ml_optimizer *opt, float *out, size_t n);
+
+/** @brief Replaces the learned weights (layout as ml_optimizer_get_weights())
+ * and clears the hidden and meta-training state; errors as there, and
+ * ::ML_ERR_NUMERIC for a non-finite weight (nothing changed). */
+ML_API ml_status ml_optimizer_set_weights(ml_optimizer *opt, const float *w, size_t n);
+
+/**
+ * @brief Saves an optimiser (kind, hyperparameters, learned weights and
+ * their meta-training state) in the library's file format, through a
+ * temporary file and a rename like ml_learner_save().  The per-parameter
+ * state of ml_optimizer_step() is not saved.
+ * @return ::ML_OK; ::ML_ERR_INVALID_ARG; ::ML_ERR_IO; ::ML_ERR_NOMEM.
+ */
+ML_API ml_status ml_optimizer_save(const ml_optimizer *opt, const char *path);
+
+/** @brief Serialises an optimiser into a caller buffer; `buf` may be NULL
+ * with cap 0 to ask the size.  Errors as ml_learner_save_buffer(). */
+ML_API ml_status ml_optimizer_save_buffer(const ml_optimizer *opt, void *buf, size_t cap,
+                                          size_t *out_size);
+
+/**
+ * @brief Loads an optimiser saved by ml_optimizer_save().
+ * @param out Receives it; the caller owns it.
+ * @return As ml_learner_load(): ::ML_ERR_IO, ::ML_ERR_FORMAT (not an
+ *         optimiser file), ::ML_ERR_VERSION, ::ML_ERR_CORRUPT,
+ *         ::ML_ERR_NOMEM.  Never crashes on bad data.
+ */
+ML_API ml_status ml_optimizer_load(ml_optimizer **out, const char *path);
+
+/** @brief Loads an optimiser from `size` bytes at `buf` (not kept); errors
+ * as ml_optimizer_load(). */
+ML_API ml_status ml_optimizer_load_buffer(ml_optimizer **out, const void *buf, size_t size);
+
+/* ======================================================================
  * Learners
  * ====================================================================== */
 
@@ -717,6 +929,7 @@ typedef enum ml_strategy {
     ML_STRATEGY_REPTILE = 3,   /**< Reptile */
     ML_STRATEGY_METASGD = 4,   /**< Meta-SGD: per-parameter inner step sizes, meta-learned */
     ML_STRATEGY_JOINT = 5,     /**< baseline: trained on all tasks jointly, fine-tuned at test */
+    ML_STRATEGY_LSTM = 6,      /**< MAML whose inner update is a learned LSTM optimiser, meta-learned with the initialisation */
     ML_STRATEGY_PROTONET = 10, /**< prototypical network: nearest class mean, squared Euclidean */
     ML_STRATEGY_SIAMESE = 11,  /**< siamese network: L1-distance head on pairs, binary cross-entropy */
     ML_STRATEGY_RELATION = 12  /**< relation network: a learned relation module, MSE to one-hot */
@@ -792,13 +1005,30 @@ ML_API ml_status ml_learner_get(const ml_learner *learner, ml_learner_param key,
  * @brief Replaces the outer (meta) optimiser by a copy of `opt`'s kind and
  * hyperparameters, with fresh state.  `opt` is not kept.
  * Reptile ignores it (its outer step is epsilon).
- * @return ::ML_OK; ::ML_ERR_INVALID_ARG; ::ML_ERR_NOMEM.
+ * @return ::ML_OK; ::ML_ERR_INVALID_ARG; ::ML_ERR_UNSUPPORTED for the
+ *         learned LSTM optimiser (see ml_learner_set_inner_optimizer());
+ *         ::ML_ERR_NOMEM.
  */
 ML_API ml_status ml_learner_set_optimizer(ml_learner *learner, const ml_optimizer *opt);
 
 /**
+ * @brief Gives an ::ML_STRATEGY_LSTM learner its inner update rule: a copy
+ * of the learned optimiser's settings (hidden size, preprocessing, output
+ * scale) and weights, which meta-training then refines together with the
+ * initialisation.  Without this call the learner starts from freshly drawn
+ * LSTM weights of 20 hidden units.  `opt` is not kept.
+ * The meta-parameter vector changes length, so this is allowed only before
+ * the first meta-training step.
+ * @return ::ML_OK; ::ML_ERR_INVALID_ARG (NULL, not an LSTM optimiser);
+ *         ::ML_ERR_UNSUPPORTED (another strategy); ::ML_ERR_STATE (the
+ *         learner has been trained); ::ML_ERR_NOMEM (learner unchanged).
+ */
+ML_API ml_status ml_learner_set_inner_optimizer(ml_learner *learner, const ml_optimizer *opt);
+
+/**
  * @brief Length of the meta-parameter vector: the model's parameters, and
- * for Meta-SGD as many step sizes after them.
+ * for Meta-SGD as many step sizes after them, for the LSTM strategy the
+ * LSTM's weights after them (ml_optimizer_get_weights() layout).
  */
 ML_API size_t ml_learner_num_meta_params(const ml_learner *learner);
 

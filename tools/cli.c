@@ -49,6 +49,7 @@ static const struct {
     {"reptile", ML_STRATEGY_REPTILE},
     {"metasgd", ML_STRATEGY_METASGD},
     {"joint", ML_STRATEGY_JOINT},
+    {"lstm", ML_STRATEGY_LSTM},
     {"protonet", ML_STRATEGY_PROTONET},
     {"siamese", ML_STRATEGY_SIAMESE},
     {"relation", ML_STRATEGY_RELATION},

@@ -139,6 +139,10 @@ ml_status ml_learner_set_optimizer(ml_learner *l, const ml_optimizer *opt)
     CHECK_LEARNER(l, "ml_learner_set_optimizer");
     if (!opt)
         return ml_error(l->err, ML_ERR_INVALID_ARG, "ml_learner_set_optimizer: NULL optimizer");
+    if (opt->kind == ML_OPTIMIZER_LSTM)
+        return ml_error(l->err, ML_ERR_UNSUPPORTED,
+                        "ml_learner_set_optimizer: the learned optimizer is an inner update "
+                        "rule (ml_learner_set_inner_optimizer)");
     ml_opt_copy_settings(&l->opt, opt);
     return ML_OK;
 }
@@ -289,4 +293,22 @@ ml_status ml_learner_evaluate(ml_learner *l, size_t n_tasks, ml_task *const *tas
         return st;
     return ml_meta_evaluate(l, n_tasks, tasks, steps < 0 ? l->inner_steps : steps,
                             out_loss, out_accuracy, out_per_task);
+}
+
+ml_status ml_learner_set_inner_optimizer(ml_learner *l, const ml_optimizer *opt)
+{
+    CHECK_LEARNER(l, "ml_learner_set_inner_optimizer");
+    if (!opt || !opt->lstm)
+        return ml_error(l->err, ML_ERR_INVALID_ARG,
+                        "ml_learner_set_inner_optimizer: not a learned LSTM optimizer");
+    if (l->strategy != ML_STRATEGY_LSTM)
+        return ml_error(l->err, ML_ERR_UNSUPPORTED,
+                        "ml_learner_set_inner_optimizer: only the LSTM strategy has a "
+                        "learned inner update");
+    if (l->iteration > 0)
+        return ml_error(l->err, ML_ERR_STATE,
+                        "ml_learner_set_inner_optimizer: the learner has been trained");
+    if (ml_meta_lstm_adopt(l, opt->lstm) != ML_OK)
+        return ml_error(l->err, ML_ERR_NOMEM, "ml_learner_set_inner_optimizer: out of memory");
+    return ML_OK;
 }

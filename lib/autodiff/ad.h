@@ -67,6 +67,7 @@ typedef enum ml_ad_op {
     ML_AD_CONV2D_DW,  /* its adjoint in the filters */
     ML_AD_POOL_GATHER, /* h at the argmax of each window of x */
     ML_AD_POOL_SCATTER, /* g placed at the argmax of each window of x */
+    ML_AD_LSTM_CELL,  /* an LSTM cell's gates: (z, c) -> (h', c'), columns are cells */
     ML_AD_OP_COUNT
 } ml_ad_op;
 
@@ -177,6 +178,13 @@ ml_ad_node *ml_ad_pool_scatter(ml_ad_tape *t, ml_ad_node *g, ml_ad_node *x,
  * differentiable to any order. */
 ml_ad_node *ml_ad_batchnorm(ml_ad_tape *t, ml_ad_node *x, ml_ad_node *gamma,
                             ml_ad_node *beta, float eps);
+
+/* An LSTM cell's gate arithmetic, one cell per column: z [4H, N] (input,
+ * forget, cell, output gate pre-activations, gate-major), c [H, N] ->
+ * [2H, N] holding h' = o tanh(c') then c' = f c + i g, with
+ * (i, f, g, o) = (sig, sig, tanh, sig)(z).  One fused op; differentiable to
+ * any order (ops_lstm.c). */
+ml_ad_node *ml_ad_lstm_cell(ml_ad_tape *t, ml_ad_node *z, ml_ad_node *c);
 
 /* ---- elementwise binary, b broadcast into a ----
  * b's shape, aligned to the right of a's, has in each dim a's size or 1

@@ -13,6 +13,7 @@ void ml_ad_loss_backward(ml_ad_tape *, ml_ad_node *, ml_ad_node *, const int *, 
 void ml_ad_distance_backward(ml_ad_tape *, ml_ad_node *, ml_ad_node *, const int *, ml_ad_node **);
 void ml_ad_conv_backward(ml_ad_tape *, ml_ad_node *, ml_ad_node *, const int *, ml_ad_node **);
 void ml_ad_pool_backward(ml_ad_tape *, ml_ad_node *, ml_ad_node *, const int *, ml_ad_node **);
+void ml_ad_lstm_backward(ml_ad_tape *, ml_ad_node *, ml_ad_node *, const int *, ml_ad_node **);
 
 /* Strides of b (in elements) over a's 4-D index space, right-aligned, 0
  * along broadcast dims; a's shape padded on the left to 4 dims in dims.

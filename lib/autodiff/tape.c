@@ -12,6 +12,7 @@ static const char *const op_names[] = {
     "sum_to", "expand", "reshape", "concat", "slice", "pad", "softmax",
     "softmax_ce", "bce_logits", "mse", "sqdist", "linear", "mask", "axpy",
     "conv2d", "conv2d_dx", "conv2d_dw", "pool_gather", "pool_scatter",
+    "lstm_cell",
 };
 _Static_assert(sizeof op_names / sizeof op_names[0] == ML_AD_OP_COUNT,
                "every op needs a name");
@@ -55,6 +56,7 @@ static const ml_ad_backward_fn backward_of[] = {
     [ML_AD_CONV2D_DW] = ml_ad_conv_backward,
     [ML_AD_POOL_GATHER] = ml_ad_pool_backward,
     [ML_AD_POOL_SCATTER] = ml_ad_pool_backward,
+    [ML_AD_LSTM_CELL] = ml_ad_lstm_backward,
 };
 _Static_assert(sizeof backward_of / sizeof backward_of[0] == ML_AD_OP_COUNT,
                "every op needs a backward entry");

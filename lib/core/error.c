@@ -39,6 +39,7 @@ const char *ml_status_str(int status)
     case ML_ERR_NUMERIC: return "ML_ERR_NUMERIC: non-finite value";
     case ML_ERR_RANGE: return "ML_ERR_RANGE: index or size out of range";
     case ML_ERR_INTERNAL: return "ML_ERR_INTERNAL: internal error";
+    case ML_ERR_CALLBACK: return "ML_ERR_CALLBACK: a callback reported a failure";
     default: return "unknown status";
     }
 }

@@ -4,6 +4,7 @@
  * thread count is a property of the process, not of the model, and is
  * not saved: a run on 1 or 2 threads saves the same bytes. */
 #include "io/binary.h"
+#include "io/optimizer_io.h"
 #include "meta/learner.h"
 
 #include "core/alloc.h"
@@ -16,20 +17,10 @@
 #define TAG_RNG ML_IO_TAG('R', 'N', 'G', '_')
 #define TAG_META ML_IO_TAG('M', 'E', 'T', 'A')
 #define TAG_OPTM ML_IO_TAG('O', 'P', 'T', 'M')
+/* The LSTM strategy's inner network shape (only in its files). */
+#define TAG_LINR ML_IO_TAG('L', 'I', 'N', 'R')
 
 enum { MAX_LAYERS = 4096 };
-
-static const int opt_keys[] = {ML_OPT_LR, ML_OPT_MOMENTUM, ML_OPT_NESTEROV,
-                               ML_OPT_BETA1, ML_OPT_BETA2, ML_OPT_EPS,
-                               ML_OPT_WEIGHT_DECAY, ML_OPT_RMS_DECAY};
-enum { N_OPT_KEYS = sizeof opt_keys / sizeof opt_keys[0] };
-
-static double *opt_field(ml_optimizer *o, int i)
-{
-    double *f[N_OPT_KEYS] = {&o->lr, &o->momentum, &o->nesterov, &o->beta1,
-                             &o->beta2, &o->eps, &o->weight_decay, &o->rms_decay};
-    return f[i];
-}
 
 static void write_learner(const ml_learner *l, ml_writer *w)
 {
@@ -69,15 +60,17 @@ static void write_learner(const ml_learner *l, ml_writer *w)
     ml_w_f32s(w, l->meta, l->n_meta);
     ml_w_chunk_end(w);
 
+    if (l->strategy == ML_STRATEGY_LSTM) {
+        ml_w_chunk(w, TAG_LINR);
+        ml_w_u32(w, (uint32_t)l->lstm_shape.hidden);
+        ml_w_u32(w, (uint32_t)l->lstm_shape.preprocess);
+        ml_w_f64(w, l->lstm_scale);
+        ml_w_chunk_end(w);
+    }
+
     ml_w_chunk(w, TAG_OPTM);
-    ml_optimizer *o = (ml_optimizer *)&l->opt;
-    ml_w_u32(w, (uint32_t)o->kind);
-    for (int i = 0; i < N_OPT_KEYS; i++)
-        ml_w_f64(w, *opt_field(o, i));
-    ml_w_u64(w, o->t);
-    ml_w_u64(w, o->n);
-    ml_w_f32s(w, o->m, o->n);
-    ml_w_f32s(w, o->v, o->n);
+    ml_io_write_opt_settings(w, &l->opt);
+    ml_io_write_opt_state(w, &l->opt);
     ml_w_chunk_end(w);
 
     ml_w_finish(w);
@@ -128,6 +121,8 @@ ml_status ml_learner_save(const ml_learner *l, const char *path)
 typedef struct load_state {
     ml_reader modl, lset, rng, meta, optm;
     int have[5];
+    ml_reader linr;
+    int have_linr;
 } load_state;
 
 static ml_status corrupt(char *msg, const char *what)
@@ -200,43 +195,28 @@ static ml_status read_settings(ml_reader *r, ml_learner *l, char *msg)
 
 static ml_status read_optimizer(ml_reader *r, ml_learner *l, char *msg)
 {
-    uint32_t kind = ml_r_u32(r);
-    if (r->bad || !ml_opt_kind_valid((int)kind))
-        return corrupt(msg, "optimizer kind");
     ml_optimizer o;
-    ml_opt_init(&o, (int)kind);
-    for (int i = 0; i < N_OPT_KEYS; i++) {
-        double v = ml_r_f64(r);
-        double def = *opt_field(&o, i);
-        /* Keys a kind does not use keep their defaults in the file. */
-        if (v != def && ml_opt_set(&o, opt_keys[i], v) != ML_OK)
-            return corrupt(msg, "optimizer settings");
-    }
-    uint64_t t = ml_r_u64(r), n = ml_r_u64(r);
-    if (r->bad || (n != 0 && n != l->n_meta) || (n == 0 && t != 0) ||
-        n > ml_r_left(r) / 8)
-        return corrupt(msg, "optimizer state");
+    ml_status st = ml_io_read_opt_settings(r, &o, 0, msg);
+    if (st != ML_OK)
+        return st;
     ml_opt_copy_settings(&l->opt, &o);
-    if (n) {
-        l->opt.m = ml_malloc(n * sizeof(float));
-        l->opt.v = ml_malloc(n * sizeof(float));
-        if (!l->opt.m || !l->opt.v) {
-            ml_opt_clear_state(&l->opt);
-            return ml_error(msg, ML_ERR_NOMEM, "out of memory");
-        }
-        ml_r_f32s(r, l->opt.m, n);
-        ml_r_f32s(r, l->opt.v, n);
-        for (size_t i = 0; i < n && !r->bad; i++)
-            if (!isfinite(l->opt.m[i]) || !isfinite(l->opt.v[i]) || l->opt.v[i] < 0)
-                r->bad = 1;
-        if (r->bad) {
-            ml_opt_clear_state(&l->opt);
-            return corrupt(msg, "optimizer state");
-        }
-        l->opt.n = n;
-        l->opt.t = t;
+    return ml_io_read_opt_state(r, &l->opt, l->n_meta, msg);
+}
+
+/* The LSTM strategy's network shape from the file (its weights come with
+ * the meta-parameters). */
+static ml_status adopt_shape(ml_learner *l, ml_lstm_shape s, double scale, char *msg)
+{
+    ml_lstm *tmp;
+    ml_status st = ml_lstm_new(&tmp);
+    if (st == ML_OK)
+        st = ml_lstm_reshape(tmp, s);
+    if (st == ML_OK) {
+        tmp->scale = scale;
+        st = ml_meta_lstm_adopt(l, tmp);
     }
-    return ML_OK;
+    ml_lstm_free(tmp);
+    return st == ML_OK ? ML_OK : ml_error(msg, st, "out of memory");
 }
 
 ml_status ml_learner_load_buffer(ml_learner **out, const void *buf, size_t size)
@@ -258,6 +238,8 @@ ml_status ml_learner_load_buffer(ml_learner **out, const void *buf, size_t size)
     while ((more = ml_io_next_chunk(&payload, &tag, &chunk)) > 0) {
         static const uint32_t tags[5] = {TAG_MODL, TAG_LSET, TAG_RNG, TAG_META, TAG_OPTM};
         ml_reader *slots[5] = {&ls.modl, &ls.lset, &ls.rng, &ls.meta, &ls.optm};
+        if (tag == TAG_LINR)
+            ls.linr = chunk, ls.have_linr = 1;
         for (int i = 0; i < 5; i++)
             if (tag == tags[i]) {
                 *slots[i] = chunk;
@@ -284,8 +266,22 @@ ml_status ml_learner_load_buffer(ml_learner **out, const void *buf, size_t size)
      * anything of the model's size is allocated. */
     /* (The head of a metric strategy is rebuilt from the model: its size
      * is checked once the learner exists.) */
-    size_t want = ml_strategy_lookup((int)strategy)->has_alpha ? 2 * m->nparams
-                                                                 : m->nparams;
+    ml_lstm_shape lshape = {0, 0};
+    double lscale = 0;
+    if (strategy == ML_STRATEGY_LSTM) {
+        lshape.hidden = (int)ml_r_u32(&ls.linr);
+        lshape.preprocess = (int)ml_r_u32(&ls.linr);
+        lscale = ml_r_f64(&ls.linr);
+        if (!ls.have_linr || ls.linr.bad || lshape.hidden < 1 ||
+            lshape.hidden > ML_LSTM_MAX_HIDDEN || (unsigned)lshape.preprocess > 1 ||
+            !(lscale > 0) || !isfinite(lscale)) {
+            ml_model_free(m);
+            return ml_error(NULL, ML_ERR_CORRUPT, "damaged file: LSTM inner settings");
+        }
+    }
+    size_t want = (ml_strategy_lookup((int)strategy)->has_alpha ? 2 * m->nparams
+                                                                  : m->nparams) +
+                  (lshape.hidden ? ml_lstm_num_weights(lshape) : 0);
     if (ls.meta.len < 8 + 4 * want) {
         ml_model_free(m);
         return ml_error(NULL, ML_ERR_CORRUPT,
@@ -296,7 +292,10 @@ ml_status ml_learner_load_buffer(ml_learner **out, const void *buf, size_t size)
     ml_model_free(m);
     if (st != ML_OK)
         return st;
-    st = read_settings(&ls.lset, l, msg);
+    if (lshape.hidden)
+        st = adopt_shape(l, lshape, lscale, msg);
+    if (st == ML_OK)
+        st = read_settings(&ls.lset, l, msg);
     if (st == ML_OK) {
         for (int i = 0; i < 4; i++)
             l->rng.s[i] = ml_r_u64(&ls.rng);

@@ -100,6 +100,9 @@ ml_status ml_meta_adapt_plain(ml_learner *l, ml_worker *w, const ml_task *task,
         if (adam) {
             if ((st = ml_opt_step(&w->inner, n, w->phi, w->grad)) != ML_OK)
                 return ml_error(NULL, st, "%s", w->inner.err);
+        } else if (l->strategy == ML_STRATEGY_LSTM) {
+            if ((st = ml_meta_lstm_plain_update(l, w, s == 0)) != ML_OK)
+                return st;
         } else if (alpha) {
             for (size_t i = 0; i < n; i++)
                 w->phi[i] -= alpha[i] * w->grad[i];

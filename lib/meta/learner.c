@@ -12,6 +12,7 @@ static void workers_free(ml_worker *ws, int count)
         ml_ad_tape_release(&ws[i].tape);
         ml_free(ws[i].phi);
         ml_free(ws[i].grad);
+        ml_free(ws[i].lstm_state);
         ml_opt_clear_state(&ws[i].inner);
     }
     ml_free(ws);
@@ -71,13 +72,15 @@ ml_status ml_learner_new(ml_learner **out, const ml_model *model, int strategy)
     l->inner_lr = 0.01;
     l->inner_steps = 1;
     l->rep_eps = 1.0;
+    l->lstm_shape = (ml_lstm_shape){20, 1};
+    l->lstm_scale = 0.1;
     ml_status st = ml_nn_model_copy(model, &l->model);
     if (st == ML_OK && l->ops->make_head)
         st = l->ops->make_head(l->model, &l->head);
     if (st == ML_OK) {
         l->n_params = l->model->nparams;
         l->n_meta = l->n_params + (l->ops->has_alpha ? l->n_params : 0) +
-                    (l->head ? l->head->nparams : 0);
+                    (l->head ? l->head->nparams : 0) + ml_meta_lstm_num_weights(l);
         l->meta = ml_calloc(l->n_meta, sizeof(float));
         l->step_grad = ml_malloc(l->n_meta * sizeof(float));
         st = l->meta && l->step_grad ? ml_learner_set_threads(l, 1) : ML_ERR_NOMEM;
@@ -102,6 +105,8 @@ void ml_learner_init_params(ml_learner *l, uint64_t seed)
         l->meta[i] = ml_rng_range(&l->rng, 0.005f, 0.1f);
     if (l->head)
         ml_nn_init_params(l->head, l->meta + l->n_params, &l->rng);
+    if (l->strategy == ML_STRATEGY_LSTM)
+        ml_lstm_init_weights(l->lstm_shape, l->meta + l->n_params, &l->rng);
 }
 
 void ml_learner_destroy(ml_learner *l)

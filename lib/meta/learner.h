@@ -8,6 +8,7 @@
 #include "core/rng.h"
 #include "data/task.h"
 #include "nn/model.h"
+#include "optim/lstm.h"
 #include "optim/optimizer.h"
 
 /* Per-thread scratch: a tape and buffers reused task after task. */
@@ -16,6 +17,7 @@ typedef struct ml_worker {
     float *phi;           /* adapted parameters (plain adaptation) */
     float *grad;          /* gradient scratch, n_params */
     ml_optimizer inner;   /* Reptile's inner Adam */
+    float *lstm_state;    /* LSTM strategy: [4][n_params * H], allocated on first use */
 } ml_worker;
 
 /* A metric strategy's episode: class scores [n, ways] of the inputs x
@@ -63,6 +65,8 @@ struct ml_learner {
     double rep_eps, rep_eps_final;
     uint64_t rep_anneal;
     int rep_inner_adam;
+    ml_lstm_shape lstm_shape; /* LSTM strategy: the inner update rule's network */
+    double lstm_scale;        /* and its output scale */
 
     ml_optimizer opt;     /* outer optimiser */
     ml_rng rng;
@@ -79,7 +83,7 @@ struct ml_learner {
 
 /* The strategy table. */
 const ml_strategy_ops *ml_strategy_lookup(int strategy);
-extern const ml_strategy_ops ml_strategy_maml, ml_strategy_fomaml,
+extern const ml_strategy_ops ml_strategy_maml, ml_strategy_fomaml, ml_strategy_lstm,
     ml_strategy_metasgd, ml_strategy_reptile, ml_strategy_joint, ml_strategy_protonet,
     ml_strategy_siamese, ml_strategy_relation;
 /* Whether a model suits a strategy (gradient-based: ends in a dense layer;
@@ -109,6 +113,15 @@ void ml_learner_destroy(ml_learner *l);
 ml_status ml_learner_set_threads(ml_learner *l, int threads);
 /* Default settings and freshly drawn parameters from `seed`. */
 void ml_learner_init_params(ml_learner *l, uint64_t seed);
+
+/* The LSTM strategy (meta/lstm_inner.c). */
+/* Meta-parameters after the model's: the LSTM's weights. */
+size_t ml_meta_lstm_num_weights(const ml_learner *l);
+/* One plain inner update of w->phi from w->grad with the learned rule;
+ * `first` starts from a zero hidden state. */
+ml_status ml_meta_lstm_plain_update(ml_learner *l, ml_worker *w, int first);
+/* Adopts another LSTM's shape, scale and weights (untrained learners). */
+ml_status ml_meta_lstm_adopt(ml_learner *l, const ml_lstm *src);
 
 /* Shared inner loops (meta/adapt.c). */
 /* Loss of `params` on one half of a task (set 0, 1) or both (set 2). */

@@ -11,6 +11,7 @@ const ml_strategy_ops *ml_strategy_lookup(int strategy)
     case ML_STRATEGY_REPTILE: return &ml_strategy_reptile;
     case ML_STRATEGY_METASGD: return &ml_strategy_metasgd;
     case ML_STRATEGY_JOINT: return &ml_strategy_joint;
+    case ML_STRATEGY_LSTM: return &ml_strategy_lstm;
     case ML_STRATEGY_PROTONET: return &ml_strategy_protonet;
     case ML_STRATEGY_SIAMESE: return &ml_strategy_siamese;
     case ML_STRATEGY_RELATION: return &ml_strategy_relation;

@@ -1,6 +1,7 @@
 #include "optim/optimizer.h"
 
 #include "core/alloc.h"
+#include "optim/lstm.h"
 
 #include <math.h>
 #include <string.h>
@@ -8,7 +9,7 @@
 int ml_opt_kind_valid(int kind)
 {
     return kind == ML_OPTIMIZER_SGD || kind == ML_OPTIMIZER_ADAM ||
-           kind == ML_OPTIMIZER_RMSPROP;
+           kind == ML_OPTIMIZER_RMSPROP || kind == ML_OPTIMIZER_LSTM;
 }
 
 void ml_opt_init(ml_optimizer *o, int kind)
@@ -29,6 +30,15 @@ void ml_opt_clear_state(ml_optimizer *o)
     o->m = o->v = NULL;
     o->n = 0;
     o->t = 0;
+    if (o->lstm)
+        ml_lstm_clear_state(o->lstm);
+}
+
+void ml_opt_release(ml_optimizer *o)
+{
+    ml_opt_clear_state(o);
+    ml_lstm_free(o->lstm);
+    o->lstm = NULL;
 }
 
 void ml_opt_copy_settings(ml_optimizer *dst, const ml_optimizer *src)
@@ -64,6 +74,8 @@ static double *field(ml_optimizer *o, int key, int *used)
 
 ml_status ml_opt_set(ml_optimizer *o, int key, double v)
 {
+    if (o->lstm)
+        return ml_lstm_set(o->lstm, key, v, o->err);
     int used;
     double *f = field(o, key, &used);
     if (!f || !used)
@@ -86,6 +98,12 @@ ml_status ml_opt_set(ml_optimizer *o, int key, double v)
 
 ml_status ml_opt_get(const ml_optimizer *o, int key, double *out)
 {
+    if (o->lstm) {
+        if (ml_lstm_get(o->lstm, key, out))
+            return ML_OK;
+        return ml_error((char *)o->err, ML_ERR_INVALID_ARG,
+                        "optimizer: parameter %d does not apply to this kind", key);
+    }
     int used;
     double *f = field((ml_optimizer *)o, key, &used);
     if (!f || !used)
@@ -170,6 +188,8 @@ static inline int update(ml_optimizer *o, size_t n, float *restrict p,
 ml_status ml_opt_step(ml_optimizer *o, size_t n, float *restrict p,
                       const float *restrict g)
 {
+    if (o->lstm)
+        return ml_lstm_step(o->lstm, n, p, g, o->err);
     if (o->n && o->n != n)
         return ml_error(o->err, ML_ERR_SHAPE,
                         "optimizer: %zu parameters, the state holds %zu", n, o->n);

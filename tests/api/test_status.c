@@ -29,6 +29,7 @@ static const struct {
     CODE(ML_ERR_NUMERIC),
     CODE(ML_ERR_RANGE),
     CODE(ML_ERR_INTERNAL),
+    CODE(ML_ERR_CALLBACK),
 };
 #define NCODES (sizeof codes / sizeof codes[0])
 
@@ -48,6 +49,7 @@ START_TEST(test_codes_pinned)
     ck_assert_int_eq(ML_ERR_NUMERIC, -10);
     ck_assert_int_eq(ML_ERR_RANGE, -11);
     ck_assert_int_eq(ML_ERR_INTERNAL, -12);
+    ck_assert_int_eq(ML_ERR_CALLBACK, -13);
     for (size_t i = 0; i < NCODES; i++)
         ck_assert_int_eq(codes[i].code, -(int)i);
 }
@@ -79,7 +81,7 @@ END_TEST
 
 START_TEST(test_status_str_unknown)
 {
-    static const int unknown[] = {1, 2, 100, -13, -100, -1000, INT_MAX,
+    static const int unknown[] = {1, 2, 100, -14, -100, -1000, INT_MAX,
                                   INT_MIN};
     for (size_t i = 0; i < sizeof unknown / sizeof unknown[0]; i++) {
         const char *s = ml_status_str(unknown[i]);

@@ -196,6 +196,21 @@ static ml_ad_node *f_conv_block(ml_ad_tape *t, ml_ad_node **x, void *c)
     return gc_loss(t, ml_ad_maxpool(t, h, 2));
 }
 
+static ml_ad_node *f_lstm_cell(ml_ad_tape *t, ml_ad_node **x, void *c)
+{
+    return gc_loss(t, ml_ad_lstm_cell(t, x[0], x[1]));
+}
+
+/* Two chained cells, the second fed the first's h': the path the learned
+ * optimiser's network takes. */
+static ml_ad_node *f_lstm_chain(ml_ad_tape *t, ml_ad_node **x, void *c)
+{
+    ml_ad_node *y = ml_ad_lstm_cell(t, x[0], x[1]);
+    ml_ad_node *h = ml_ad_slice(t, y, 0, 0, 2), *cn = ml_ad_slice(t, y, 0, 2, 2);
+    ml_ad_node *z2 = ml_ad_matmul(t, x[2], h, 0, 0);
+    return gc_loss(t, ml_ad_lstm_cell(t, z2, cn));
+}
+
 /* ---- the table ---- */
 
 #define IN1(n0) {1, {n0}, 0, 0, 0}
@@ -386,6 +401,10 @@ const op_case oc_cases[] = {
              A(2), IN4(1, 2, 2, 2), DIST4(1, 2, 5, 5)),
     CASE_ARG("maxpool composed", ML_AD_POOL_GATHER, f_pool_composed, 2, A(2),
              DIST4(2, 2, 4, 4), IN4(2, 2, 2, 2)),
+    /* LSTM cell gates: H = 2, cells in columns (z [8, N], c [2, N]). */
+    CASE("lstm_cell", ML_AD_LSTM_CELL, f_lstm_cell, 2, IN2(8, 3), IN2(2, 3)),
+    CASE("lstm_cell chained", ML_AD_LSTM_CELL, f_lstm_chain, 3, IN2(8, 2), IN2(2, 2),
+         IN2(8, 2)),
     /* Batch normalisation: composed from other ops. */
     CASE("batchnorm 4-D", ML_AD_LEAF, f_batchnorm, 3, IN4(2, 3, 2, 2), IN1(3),
          IN1(3)),

@@ -275,7 +275,7 @@ START_TEST(test_learner_create_errors)
     EXPECT(ml_learner_create(NULL, good, ML_STRATEGY_MAML, 1), ML_ERR_INVALID_ARG);
     EXPECT(ml_learner_create(&l, NULL, ML_STRATEGY_MAML, 1), ML_ERR_INVALID_ARG);
     ck_assert_ptr_null(l);
-    static const int bad_strategies[] = {0, 6, -1, 100};
+    static const int bad_strategies[] = {0, 7, -1, 100};
     for (size_t i = 0; i < 4; i++) {
         l = (ml_learner *)&l;
         EXPECT(ml_learner_create(&l, good, (ml_strategy)bad_strategies[i], 1),

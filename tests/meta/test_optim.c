@@ -283,7 +283,7 @@ START_TEST(test_create_and_null_arguments)
     ck_assert_ptr_null(o);
     ck_assert(fresh_error());
     o = (ml_optimizer *)&o;
-    ck_assert_int_eq(ml_optimizer_create(&o, (ml_optimizer_kind)4), ML_ERR_INVALID_ARG);
+    ck_assert_int_eq(ml_optimizer_create(&o, (ml_optimizer_kind)5), ML_ERR_INVALID_ARG);
     ck_assert_ptr_null(o);
     ck_assert_int_eq(ml_optimizer_create(NULL, ML_OPTIMIZER_SGD), ML_ERR_INVALID_ARG);
     double v;

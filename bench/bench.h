@@ -17,6 +17,6 @@ int bench_run(const bench_workload *w, int threads, int runs);
 double bench_now(void);
 
 extern const bench_workload bench_maml_sine, bench_fomaml_sine, bench_metasgd_sine,
-    bench_reptile_sine, bench_protonet_conv4, bench_maml_conv4;
+    bench_reptile_sine, bench_protonet_conv4, bench_maml_conv4, bench_lstm_quadratic;
 
 #endif

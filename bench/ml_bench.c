@@ -17,6 +17,7 @@ static const bench_workload *const workloads[] = {
     &bench_reptile_sine,
     &bench_protonet_conv4,
     &bench_maml_conv4,
+    &bench_lstm_quadratic,
 };
 enum { N_WORKLOADS = sizeof workloads / sizeof workloads[0] };
 

@@ -4,6 +4,7 @@
 
 #include "cli.h"
 #include "json.h"
+#include "lstm_cli.h"
 #include "trainer.h"
 
 #include <math.h>
@@ -21,6 +22,8 @@ const char usage_eval[] =
     "fine-tuned on the same tasks in the same way.\n"
     "On image tasks (omniglot, idx) it reports instead the mean query accuracy\n"
     "over N-way K-shot test episodes with a 95% interval, and trains no baseline.\n"
+    "A saved optimizer (train --strategy lstm-optimizer) is compared with tuned\n"
+    "hand-designed ones instead: see '" PROG " eval --task quadratic --help'.\n"
     "\n"
     "  --task KIND[:ARG]         task family (default sine; or omniglot:DIR,\n"
     "                            idx:IMAGES,LABELS)\n"
@@ -328,6 +331,9 @@ int eval_run(const char *path, const eval_opts *o, task_spec *ts)
 
 int cmd_eval(int argc, char **argv)
 {
+    /* A saved optimiser is compared with others on problems (lstm_eval.c). */
+    if (lstm_cli_applies(argc, argv, 1))
+        return lstm_eval_cmd(argc, argv);
     eval_opts o;
     eval_opts_init(&o);
     arg_opt task_table[TASK_OPT_TABLE_LEN + 1];

@@ -3,6 +3,7 @@
 
 #include "cli.h"
 #include "json.h"
+#include "lstm_cli.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -14,8 +15,9 @@ const char usage_info[] =
     "\n"
     "Prints what a saved learner holds: strategy, network, number of\n"
     "meta-parameters, iterations trained, inner-loop settings (and Reptile's\n"
-    "epsilon schedule), and the file size.  A damaged file is reported with the\n"
-    "library's message and exit status 1.\n"
+    "epsilon schedule), and the file size; for a saved optimizer, its kind and\n"
+    "settings (a learned one's network and meta-training).  A damaged file is\n"
+    "reported with the library's message and exit status 1.\n"
     "\n"
     "  --json    one JSON object on stdout instead of the text\n";
 
@@ -188,6 +190,8 @@ int cmd_info(int argc, char **argv)
         return rc;
     if (npos == 0)
         return cli_usage_error("info: missing FILE (a saved learner)");
+    if (cli_file_object_kind(pos[0]) == 2)
+        return lstm_info_run(pos[0], json);
     ml_learner *l;
     if (ml_learner_load(&l, pos[0]) != ML_OK)
         return cli_lib_error(NULL);

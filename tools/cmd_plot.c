@@ -4,6 +4,7 @@
 #include "commands.h"
 
 #include "cli.h"
+#include "lstm_cli.h"
 #include "svg.h"
 
 #include <errno.h>
@@ -17,7 +18,8 @@ const char usage_plot[] =
     "\n"
     "Draws, for a few fresh tasks (one panel each), the true function, the K\n"
     "support points, and the learner's predictions before adaptation and after\n"
-    "some inner steps on the support points.\n"
+    "some inner steps on the support points.  For a saved optimizer: loss curves\n"
+    "next to tuned hand-designed ones (see '" PROG " plot --task quadratic --help').\n"
     "\n"
     "  --out FIG.svg        where to write the SVG (required)\n"
     "  --task KIND[:ARG]    task family (default sine; must be 1-D regression)\n"
@@ -232,6 +234,9 @@ int plot_run(const char *path, const plot_opts *o, const task_spec *ts)
 
 int cmd_plot(int argc, char **argv)
 {
+    /* A saved optimiser's loss curves (lstm_plot.c). */
+    if (lstm_cli_applies(argc, argv, 1))
+        return lstm_plot_cmd(argc, argv);
     plot_opts o;
     plot_opts_init(&o);
     arg_opt task_table[TASK_OPT_TABLE_LEN + 1];

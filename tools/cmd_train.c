@@ -3,6 +3,7 @@
 
 #include "cli.h"
 #include "json.h"
+#include "lstm_cli.h"
 #include "trainer.h"
 
 #include <math.h>
@@ -385,6 +386,9 @@ int train_run(const train_opts *o, task_spec *ts)
 
 int cmd_train(int argc, char **argv)
 {
+    /* The learned optimiser has options of its own (lstm_train.c). */
+    if (lstm_cli_applies(argc, argv, 0))
+        return lstm_train_cmd(argc, argv);
     train_opts o;
     train_opts_init(&o);
     arg_opt task_table[TASK_OPT_TABLE_LEN + 1];
@@ -427,6 +431,7 @@ int cmd_train(int argc, char **argv)
     int rc = args_parse("train", argc, argv, tables, pos, 0, &npos);
     if (rc == ARGS_HELP) {
         fputs(usage_train, stdout);
+        fputs(usage_train_lstm_hint, stdout);
         return EXIT_OK;
     }
     if (rc != ARGS_OK)

@@ -17,11 +17,12 @@ typedef struct command {
 } command;
 
 static const command commands[] = {
-    {"train", cmd_train, usage_train, "meta-train a learner and save it"},
+    {"train", cmd_train, usage_train, "meta-train a learner or a learned optimizer, save it"},
     {"eval", cmd_eval, usage_eval,
-     "evaluate a saved learner on fresh tasks (sine: next to a baseline)"},
-    {"plot", cmd_plot, usage_plot, "draw a saved learner adapting to a few tasks (SVG)"},
-    {"info", cmd_info, usage_info, "show what a saved learner file holds"},
+     "evaluate a saved learner or optimizer on fresh tasks, next to baselines"},
+    {"plot", cmd_plot, usage_plot,
+     "draw a saved learner adapting to a few tasks, or an optimizer's losses (SVG)"},
+    {"info", cmd_info, usage_info, "show what a saved learner or optimizer file holds"},
     {"demo", cmd_demo, usage_demo,
      "train, evaluate and plot MAML on sine waves (the paper's setup)"},
 };
@@ -73,12 +74,12 @@ static int help(int argc, char **argv)
     }
     if (argc > 1)
         return cli_usage_error("help: unexpected argument '%s'", argv[1]);
-    const char *u = usage_of(argv[0]);
-    if (!u)
+    if (!usage_of(argv[0]))
         return cli_usage_error("help: unknown command '%s' (try '" PROG " --help')",
                                argv[0]);
-    fputs(u, stdout);
-    return EXIT_OK;
+    /* The text of COMMAND --help, which may add to its usage string. */
+    char *words[] = {"--help", NULL};
+    return find_command(argv[0])->run(1, words);
 }
 
 /* OpenBLAS starts a thread pool of its own.  On the small matrices of

@@ -23,6 +23,7 @@ void progress_start(progress *p, const char *label, uint64_t first, uint64_t tot
     p->drawn = 0;
     p->label = label;
     p->unit = "iter";
+    p->show_loss = 1;
     p->first = first;
     p->total = total;
     uint64_t n = total > first ? total - first : 1;
@@ -69,11 +70,14 @@ void progress_update(progress *p, uint64_t done, double loss)
     char eta[32];
     format_duration(eta, sizeof eta,
                     rate > 0 ? (double)(p->total - done) / rate : NAN);
-    char loss_text[32];
-    cli_num(loss_text, progress_loss(p));
+    char loss_text[48] = "";
+    if (p->show_loss) {
+        char num[32];
+        snprintf(loss_text, sizeof loss_text, " loss %s", cli_num(num, progress_loss(p)));
+    }
     int prec = rate < 10 ? 2 : 0;      /* image tasks run a few iterations a second */
     if (!p->tty) {
-        fprintf(p->f, "%s%s%s %llu/%llu loss %s %.*f it/s eta %s\n",
+        fprintf(p->f, "%s%s%s %llu/%llu%s %.*f it/s eta %s\n",
                 p->label ? p->label : "", p->label ? ": " : "", p->unit,
                 (unsigned long long)done,
                 (unsigned long long)p->total, loss_text, prec, rate, eta);
@@ -89,7 +93,7 @@ void progress_update(progress *p, uint64_t done, double loss)
     /* \r and "erase to end of line" redraw in place without scrolling. */
     /* The count is padded to the width of the total so the bar stays put. */
     int width = snprintf(NULL, 0, "%llu", (unsigned long long)p->total);
-    fprintf(p->f, "\r%s%s%*llu/%llu [%s] %3.0f%% loss %s %.*f it/s ETA %s\033[K",
+    fprintf(p->f, "\r%s%s%*llu/%llu [%s] %3.0f%%%s %.*f it/s ETA %s\033[K",
             p->label ? p->label : "", p->label ? " " : "", width, (unsigned long long)done,
             (unsigned long long)p->total, bar, 100.0 * frac, loss_text, prec, rate, eta);
     fflush(p->f);

@@ -11,6 +11,7 @@ typedef struct progress {
     int tty, quiet, drawn;
     const char *label;
     const char *unit;        /* plain lines: "iter" unless the caller changes it */
+    int show_loss;           /* 1 unless the caller changes it: a count without a loss */
     uint64_t first, total;   /* global iteration numbers: start and end */
     uint64_t every;          /* plain mode: a line every this many iterations */
     double t0, last_draw;

@@ -76,9 +76,16 @@ double svg_px(const svg_panel *p, double x)
     return p->x + (x - p->x0) / (p->x1 - p->x0) * p->w;
 }
 
+/* y, y0 and y1 in the axis's own scale: log10 on a log axis. */
+static double axis_y(const svg_panel *p, double y)
+{
+    return p->log_y ? log10(y) : y;
+}
+
 double svg_py(const svg_panel *p, double y)
 {
-    return p->y + p->h - (y - p->y0) / (p->y1 - p->y0) * p->h;
+    double lo = axis_y(p, p->y0), hi = axis_y(p, p->y1);
+    return p->y + p->h - (axis_y(p, y) - lo) / (hi - lo) * p->h;
 }
 
 /* A "nice" tick step (1, 2 or 5 times a power of ten) giving about
@@ -88,6 +95,33 @@ static double tick_step(double span, int target)
     double raw = span / target, mag = pow(10.0, floor(log10(raw)));
     double r = raw / mag;
     return (r < 1.5 ? 1.0 : r < 3.5 ? 2.0 : r < 7.5 ? 5.0 : 10.0) * mag;
+}
+
+static void y_tick(FILE *f, const svg_panel *p, double v, int label)
+{
+    char buf[64];
+    double py = svg_py(p, v);
+    svg_line(f, p->x, py, p->x + p->w, py, label ? "#e4e4e4" : "#f2f2f2", 0.6, NULL);
+    svg_line(f, p->x - (label ? 4 : 2), py, p->x, py, "#444", 1, NULL);
+    if (label) {
+        snprintf(buf, sizeof buf, "%g", v);
+        svg_text(f, p->x - 6, py + 3.5, 10, "end", "#333", buf);
+    }
+}
+
+/* A log axis: labelled powers of ten, and 2 and 5 times them labelled too
+ * when the range spans less than three decades, small ticks otherwise. */
+static void log_ticks(FILE *f, const svg_panel *p)
+{
+    if (!(p->y0 > 0) || !(p->y1 > p->y0) || !isfinite(p->y1))
+        return;
+    int few = log10(p->y1 / p->y0) < 3;
+    for (double e = floor(log10(p->y0)); e <= ceil(log10(p->y1)); e++)
+        for (int m = 1; m < 10; m++) {
+            double v = m * pow(10.0, e);
+            if (v >= p->y0 * (1 - 1e-9) && v <= p->y1 * (1 + 1e-9))
+                y_tick(f, p, v, m == 1 || (few && (m == 2 || m == 5)));
+        }
 }
 
 void svg_panel_axes(FILE *f, const svg_panel *p, const char *title, const char *xlabel,
@@ -100,7 +134,9 @@ void svg_panel_axes(FILE *f, const svg_panel *p, const char *title, const char *
                "stroke=\"#444\" stroke-width=\"1\"/>\n",
             p->x, p->y, p->w, p->h);
     char buf[64];
-    for (int axis = 0; axis < 2; axis++) {
+    if (p->log_y)
+        log_ticks(f, p);
+    for (int axis = 0; axis < 2 - p->log_y; axis++) {
         double lo = axis ? p->y0 : p->x0, hi = axis ? p->y1 : p->x1;
         double step = tick_step(hi - lo, 5);
         if (!(step > 0) || !isfinite(step) || !isfinite(lo))
@@ -138,10 +174,10 @@ void svg_curve(FILE *f, const svg_panel *p, const float *x, const float *y, size
 {
     /* Far-off values are pulled to just outside the panel: the clip path
      * hides them, and coordinates stay small numbers. */
-    double pad = 4.0 * (p->y1 - p->y0);
+    double lo = axis_y(p, p->y0), hi = axis_y(p, p->y1), pad = 4.0 * (hi - lo);
     int open = 0;
     for (size_t i = 0; i <= n; i++) {
-        int ok = i < n && isfinite(x[i]) && isfinite(y[i]);
+        int ok = i < n && isfinite(x[i]) && isfinite(y[i]) && (!p->log_y || y[i] > 0);
         if (!ok) {
             if (open)
                 fputs("\"/>\n", f);
@@ -159,7 +195,7 @@ void svg_curve(FILE *f, const svg_panel *p, const float *x, const float *y, size
         } else {
             fputc(' ', f);
         }
-        double yv = fmin(fmax(y[i], p->y0 - pad), p->y1 + pad);
-        fprintf(f, "%.2f,%.2f", svg_px(p, x[i]), svg_py(p, yv));
+        double yv = fmin(fmax(axis_y(p, y[i]), lo - pad), hi + pad);
+        fprintf(f, "%.2f,%.2f", svg_px(p, x[i]), p->y + p->h - (yv - lo) / (hi - lo) * p->h);
     }
 }

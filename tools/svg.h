@@ -22,6 +22,7 @@ typedef struct svg_panel {
     double x, y, w, h;            /* the plotting rectangle, page units */
     double x0, x1, y0, y1;        /* data ranges */
     int id;                       /* for the clip path's name */
+    int log_y;                    /* 1: logarithmic y axis (y0, y1 > 0) */
 } svg_panel;
 
 double svg_px(const svg_panel *p, double x);
@@ -32,7 +33,8 @@ void svg_panel_axes(FILE *f, const svg_panel *p, const char *title, const char *
                     const char *ylabel);
 
 /* A curve through (x[i], y[i]), clipped to the panel.  Non-finite points
- * break the line instead of producing invalid coordinates. */
+ * (and on a log axis, values <= 0) break the line instead of producing
+ * invalid coordinates. */
 void svg_curve(FILE *f, const svg_panel *p, const float *x, const float *y, size_t n,
                const char *stroke, double width, const char *dash);
 

@@ -662,7 +662,7 @@ typedef enum ml_optimizer_param {
     ML_OPT_LSTM_PREPROCESS = 21,   /**< 1 (default): log/sign gradient preprocessing (p = 10); 0: the raw gradient.  Setting it re-initialises the weights */
     ML_OPT_LSTM_OUTPUT_SCALE = 22, /**< factor on the network's output, > 0; default 0.1 */
     ML_OPT_LSTM_HORIZON = 23,      /**< meta-training: trajectory length T in steps; default 100 */
-    ML_OPT_LSTM_UNROLL = 24,       /**< meta-training: steps per truncated back-propagation U, 1..T; default 20 */
+    ML_OPT_LSTM_UNROLL = 24,       /**< meta-training: steps per truncated back-propagation U, >= 1 (cut at the horizon); default 20 */
     ML_OPT_LSTM_META_LR = 25,      /**< meta-training: Adam learning rate on the LSTM weights; default 0.003 */
     ML_OPT_LSTM_PROBLEMS = 26,     /**< meta-training: problems optimised side by side per outer step; default 128 */
     ML_OPT_LSTM_EXACT = 27,        /**< meta-training: 1 keeps the objective's second derivatives (built-in families only); default 0 drops them as the paper does */

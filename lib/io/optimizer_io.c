@@ -124,11 +124,9 @@ static ml_status read_lstm(ml_reader *r, ml_lstm *l, char *msg)
     uint64_t seed = ml_r_u64(r), steps = ml_r_u64(r);
     if (r->bad)
         return corrupt(msg, "LSTM settings");
-    /* Through the setters, so a file obeys the same bounds; the unroll
-     * goes to 1 first so any valid horizon and unroll pair is accepted. */
+    /* Through the setters, so a file obeys the same bounds. */
     char ignored[ML_ERRMSG_MAX];
-    int ok = ml_lstm_set(l, ML_OPT_LSTM_UNROLL, 1, ignored) == ML_OK &&
-             ml_lstm_set(l, ML_OPT_LSTM_HORIZON, horizon, ignored) == ML_OK &&
+    int ok = ml_lstm_set(l, ML_OPT_LSTM_HORIZON, horizon, ignored) == ML_OK &&
              ml_lstm_set(l, ML_OPT_LSTM_UNROLL, unroll, ignored) == ML_OK &&
              ml_lstm_set(l, ML_OPT_LSTM_OUTPUT_SCALE, scale, ignored) == ML_OK &&
              ml_lstm_set(l, ML_OPT_LSTM_META_LR, meta_lr, ignored) == ML_OK &&

@@ -142,8 +142,10 @@ ml_status ml_lstm_set(ml_lstm *l, int key, double v, char *msg)
     case ML_OPT_LSTM_PREPROCESS: ok = v == 0 || v == 1; break;
     case ML_OPT_LSTM_OUTPUT_SCALE:
     case ML_OPT_LSTM_META_LR: ok = isfinite(v) && v > 0; break;
-    case ML_OPT_LSTM_HORIZON: ok = whole(v, 1, 1e7) && v >= l->unroll; break;
-    case ML_OPT_LSTM_UNROLL: ok = whole(v, 1, l->horizon); break;
+    /* Independent bounds, so they can be set in any order: an unroll longer
+     * than the horizon is cut at the horizon when it runs. */
+    case ML_OPT_LSTM_HORIZON: ok = whole(v, 1, 1e7); break;
+    case ML_OPT_LSTM_UNROLL: ok = whole(v, 1, 1e7); break;
     case ML_OPT_LSTM_PROBLEMS: ok = whole(v, 1, 65536); break;
     case ML_OPT_LSTM_EXACT: ok = v == 0 || v == 1; break;
     case ML_OPT_LSTM_LOSS_POWER: ok = isfinite(v) && v >= 0 && v <= 100; break;

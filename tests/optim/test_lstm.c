@@ -470,7 +470,11 @@ START_TEST(step_api)
     ck_assert_int_eq(ml_optimizer_set(a, ML_OPT_LSTM_HIDDEN, 4), ML_ERR_INVALID_ARG);
     ck_assert_int_eq(ml_optimizer_set(o, ML_OPT_LR, 0.1), ML_ERR_INVALID_ARG);
     ck_assert_int_eq(ml_optimizer_set(o, ML_OPT_LSTM_HIDDEN, 0), ML_ERR_INVALID_ARG);
-    ck_assert_int_eq(ml_optimizer_set(o, ML_OPT_LSTM_UNROLL, 101), ML_ERR_INVALID_ARG);
+    ck_assert_int_eq(ml_optimizer_set(o, ML_OPT_LSTM_UNROLL, 0), ML_ERR_INVALID_ARG);
+    ck_assert_int_eq(ml_optimizer_set(o, ML_OPT_LSTM_UNROLL, 2.5), ML_ERR_INVALID_ARG);
+    /* horizon and unroll in either order; an unroll past the horizon is cut */
+    ck_assert_int_eq(ml_optimizer_set(o, ML_OPT_LSTM_HORIZON, 3), ML_OK);
+    ck_assert_int_eq(ml_optimizer_set(o, ML_OPT_LSTM_UNROLL, 50), ML_OK);
     ck_assert_int_eq(ml_optimizer_set(o, ML_OPT_LSTM_META_STEPS, 1), ML_ERR_INVALID_ARG);
     ck_assert_int_eq(ml_optimizer_meta_step(a, NULL, NULL), ML_ERR_INVALID_ARG);
     ml_problems *q;

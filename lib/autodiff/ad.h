@@ -134,7 +134,8 @@ int ml_ad_requires_grad(const ml_ad_node *x);
 ml_ad_node *ml_ad_matmul(ml_ad_tape *t, ml_ad_node *a, ml_ad_node *b, int ta,
                          int tb);
 
-/* x [N, K] W [K, M] + b [M]: a dense layer in one op. */
+/* x [N, K] W [K, M] + b [M]: a dense layer in one op.  Batched: x [B, N, K],
+ * W [B, K, M], b [B, M] (B layers, one per index of the leading dim). */
 ml_ad_node *ml_ad_linear(ml_ad_tape *t, ml_ad_node *x, ml_ad_node *w,
                          ml_ad_node *b);
 

@@ -63,7 +63,7 @@ static inline float apply(bin_kind k, float x, float y)
 }
 
 /* out[i] = a[i] (op) b[i] over n elements; b_step 0 repeats one value. */
-static void run(bin_kind k, float *restrict out, const float *restrict a,
+ML_AD_VECTOR static void run(bin_kind k, float *restrict out, const float *restrict a,
                 const float *restrict b, size_t n, size_t b_step)
 {
     if (b_step == 0) {
@@ -144,6 +144,13 @@ ml_ad_node *ml_ad_div(ml_ad_tape *t, ml_ad_node *a, ml_ad_node *b)
     return binary(t, ML_AD_DIV, BIN_DIV, a, b);
 }
 
+ML_AD_VECTOR static void axpy_run(float *restrict o, const float *restrict a, float s,
+                                  const float *restrict b, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        o[i] = a[i] + s * b[i];
+}
+
 ml_ad_node *ml_ad_axpy(ml_ad_tape *t, ml_ad_node *a, float s, ml_ad_node *b)
 {
     if (!a || !b)
@@ -155,10 +162,7 @@ ml_ad_node *ml_ad_axpy(ml_ad_tape *t, ml_ad_node *a, float s, ml_ad_node *b)
     if (!y)
         return NULL;
     y->attr.f = s;
-    float *restrict o = y->val;
-    const float *restrict av = a->val, *restrict bv = b->val;
-    for (size_t i = 0; i < y->size; i++)
-        o[i] = av[i] + s * bv[i];
+    axpy_run(y->val, a->val, s, b->val, y->size);
     return y;
 }
 

@@ -15,6 +15,19 @@ void ml_ad_conv_backward(ml_ad_tape *, ml_ad_node *, ml_ad_node *, const int *, 
 void ml_ad_pool_backward(ml_ad_tape *, ml_ad_node *, ml_ad_node *, const int *, ml_ad_node **);
 void ml_ad_lstm_backward(ml_ad_tape *, ml_ad_node *, ml_ad_node *, const int *, ml_ad_node **);
 
+/* For the functions holding the elementwise loops: compiled for AVX-512
+ * and AVX2 besides the baseline x86-64 (4-wide SSE), the widest the CPU
+ * runs picked at load time (GCC's target_clones, an ifunc: ELF only; not
+ * with clang or ThreadSanitizer).  Every version does the same IEEE
+ * operations on each element (no FMA contraction under -std=c11), so the
+ * values do not depend on the version. */
+#if defined(__GNUC__) && defined(__x86_64__) && defined(__ELF__) && \
+    !defined(__SANITIZE_THREAD__) && !defined(__clang__)
+#define ML_AD_VECTOR __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define ML_AD_VECTOR
+#endif
+
 /* Strides of b (in elements) over a's 4-D index space, right-aligned, 0
  * along broadcast dims; a's shape padded on the left to 4 dims in dims.
  * Returns 0 if b does not broadcast into a. */

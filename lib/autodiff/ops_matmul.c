@@ -4,7 +4,6 @@
 
 #include "core/blas.h"
 
-#include <string.h>
 
 ml_ad_node *ml_ad_matmul(ml_ad_tape *t, ml_ad_node *a, ml_ad_node *b, int ta,
                          int tb)
@@ -39,23 +38,41 @@ ml_ad_node *ml_ad_matmul(ml_ad_tape *t, ml_ad_node *a, ml_ad_node *b, int ta,
     return y;
 }
 
+/* Every row of y [n, m] set to b: a loop, not n calls of memcpy (rows of
+ * a few dozen floats). */
+ML_AD_VECTOR static void fill_rows(float *restrict y, const float *restrict b, size_t n,
+                                   size_t m)
+{
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = 0; j < m; j++)
+            y[i * m + j] = b[j];
+}
+
 ml_ad_node *ml_ad_linear(ml_ad_tape *t, ml_ad_node *x, ml_ad_node *w,
                          ml_ad_node *b)
 {
     if (!x || !w || !b)
         return NULL;
-    if (x->ndim != 2 || w->ndim != 2 || x->shape[1] != w->shape[0] ||
-        b->size != (size_t)w->shape[1])
-        return ml_ad_fail(t, ML_ERR_SHAPE, "linear: need x [N, K], W [K, M], b [M]");
-    int n = x->shape[0], k = x->shape[1], m = w->shape[1];
-    int shape[2] = {n, m};
-    ml_ad_node *y = ml_ad_node_new3(t, ML_AD_LINEAR, 2, shape, x, w, b);
+    /* 2-D, or 3-D: one layer per index of the leading (batch) dim */
+    int nd = x->ndim, batch = nd == 3 ? x->shape[0] : 1;
+    if ((nd != 2 && nd != 3) || w->ndim != nd || (nd == 3 && w->shape[0] != batch) ||
+        x->shape[nd - 1] != w->shape[nd - 2] ||
+        b->size != (size_t)batch * (size_t)w->shape[nd - 1])
+        return ml_ad_fail(t, ML_ERR_SHAPE, "linear: need x [N, K], W [K, M], b [M], "
+                          "or x [B, N, K], W [B, K, M], b [B, M]");
+    int n = x->shape[nd - 2], k = x->shape[nd - 1], m = w->shape[nd - 1];
+    int shape[3] = {batch, n, m};
+    ml_ad_node *y = ml_ad_node_new3(t, ML_AD_LINEAR, nd, shape + 3 - nd, x, w, b);
     if (!y)
         return NULL;
-    /* Rows start as b; the GEMM adds x W on top (beta = 1). */
-    for (int i = 0; i < n; i++)
-        memcpy(y->val + (size_t)i * (size_t)m, b->val, (size_t)m * sizeof(float));
-    ml_sgemm(0, 0, n, m, k, 1.0f, x->val, k, w->val, m, 1.0f, y->val, m);
+    for (int q = 0; q < batch; q++) {
+        float *yq = y->val + (size_t)q * (size_t)n * (size_t)m;
+        const float *bq = b->val + (size_t)q * (size_t)m;
+        /* Rows start as b; the GEMM adds x W on top (beta = 1). */
+        fill_rows(yq, bq, (size_t)n, (size_t)m);
+        ml_sgemm(0, 0, n, m, k, 1.0f, x->val + (size_t)q * (size_t)n * (size_t)k, k,
+                 w->val + (size_t)q * (size_t)k * (size_t)m, m, 1.0f, yq, m);
+    }
     return y;
 }
 
@@ -63,13 +80,14 @@ void ml_ad_matmul_backward(ml_ad_tape *t, ml_ad_node *y, ml_ad_node *g,
                            const int *need, ml_ad_node **gin)
 {
     ml_ad_node *a = y->in[0], *b = y->in[1];
-    if (y->op == ML_AD_LINEAR) { /* Y = X W + b */
+    if (y->op == ML_AD_LINEAR) { /* Y = X W + b (per batch) */
         ml_ad_node *bias = y->in[2];
         if (need[0]) gin[0] = ml_ad_matmul(t, g, b, 0, 1);  /* dX = G W^T */
         if (need[1]) gin[1] = ml_ad_matmul(t, a, g, 1, 0);  /* dW = X^T G */
-        if (need[2]) { /* db = sum over rows of G, in b's own shape */
-            int m = y->shape[1];
-            gin[2] = ml_ad_reshape(t, ml_ad_sum_to(t, g, 1, &m), bias->ndim, bias->shape);
+        if (need[2]) { /* db = sum over (each batch's) rows of G, in b's shape */
+            int nd = y->ndim, s[3] = {y->shape[0], 1, y->shape[nd - 1]};
+            ml_ad_node *sum = nd == 3 ? ml_ad_sum_to(t, g, 3, s) : ml_ad_sum_to(t, g, 1, s + 2);
+            gin[2] = ml_ad_reshape(t, sum, bias->ndim, bias->shape);
         }
         return;
     }

@@ -32,6 +32,27 @@ static float sum_run(const float *restrict x, size_t n)
     return s + ((p[0] + p[4]) + (p[1] + p[5])) + ((p[2] + p[6]) + (p[3] + p[7]));
 }
 
+/* o (zeroed) += x summed along the dims where o's strides st are 0, x
+ * walked in order over dims. */
+ML_AD_VECTOR static void sum_into(float *o, const float *x, const int dims[4],
+                                  const size_t st[4])
+{
+    size_t off = 0;
+    for (int i0 = 0; i0 < dims[0]; i0++)
+        for (int i1 = 0; i1 < dims[1]; i1++)
+            for (int i2 = 0; i2 < dims[2]; i2++) {
+                float *restrict op = o + i0 * st[0] + i1 * st[1] + i2 * st[2];
+                const float *restrict xp = x + off;
+                if (st[3]) {
+                    for (int i3 = 0; i3 < dims[3]; i3++)
+                        op[i3] += xp[i3];
+                } else {
+                    op[0] += sum_run(xp, (size_t)dims[3]);
+                }
+                off += (size_t)dims[3];
+            }
+}
+
 ml_ad_node *ml_ad_sum_to(ml_ad_tape *t, ml_ad_node *a, int ndim,
                          const int *shape)
 {
@@ -56,21 +77,29 @@ ml_ad_node *ml_ad_sum_to(ml_ad_tape *t, ml_ad_node *a, int ndim,
         o[0] = (float)s;
     } else {
         memset(o, 0, y->size * sizeof(float));
-        size_t off = 0;
-        for (int i0 = 0; i0 < dims[0]; i0++)
-            for (int i1 = 0; i1 < dims[1]; i1++)
-                for (int i2 = 0; i2 < dims[2]; i2++) {
-                    float *op = o + i0 * st[0] + i1 * st[1] + i2 * st[2];
-                    if (st[3]) {
-                        for (int i3 = 0; i3 < dims[3]; i3++)
-                            op[i3] += x[off + (size_t)i3];
-                    } else {
-                        op[0] += sum_run(x + off, (size_t)dims[3]);
-                    }
-                    off += (size_t)dims[3];
-                }
+        sum_into(o, x, dims, st);
     }
     return y;
+}
+
+/* o, walked in order over dims, = x at strides st (0: repeated). */
+ML_AD_VECTOR static void expand_into(float *o, const float *x, const int dims[4],
+                                     const size_t st[4])
+{
+    size_t off = 0;
+    for (int i0 = 0; i0 < dims[0]; i0++)
+        for (int i1 = 0; i1 < dims[1]; i1++)
+            for (int i2 = 0; i2 < dims[2]; i2++) {
+                const float *restrict xp = x + i0 * st[0] + i1 * st[1] + i2 * st[2];
+                float *restrict op = o + off;
+                if (st[3])
+                    for (int i3 = 0; i3 < dims[3]; i3++)
+                        op[i3] = xp[i3];
+                else
+                    for (int i3 = 0; i3 < dims[3]; i3++)
+                        op[i3] = xp[0];
+                off += (size_t)dims[3];
+            }
 }
 
 ml_ad_node *ml_ad_expand(ml_ad_tape *t, ml_ad_node *a, int ndim,
@@ -93,15 +122,7 @@ ml_ad_node *ml_ad_expand(ml_ad_tape *t, ml_ad_node *a, int ndim,
         for (size_t i = 0; i < y->size; i++)
             o[i] = x[0];
     } else {
-        size_t off = 0;
-        for (int i0 = 0; i0 < dims[0]; i0++)
-            for (int i1 = 0; i1 < dims[1]; i1++)
-                for (int i2 = 0; i2 < dims[2]; i2++) {
-                    const float *xp = x + i0 * st[0] + i1 * st[1] + i2 * st[2];
-                    for (int i3 = 0; i3 < dims[3]; i3++)
-                        o[off + (size_t)i3] = xp[st[3] ? (size_t)i3 : 0];
-                    off += (size_t)dims[3];
-                }
+        expand_into(o, x, dims, st);
     }
     return y;
 }

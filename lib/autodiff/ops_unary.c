@@ -28,13 +28,25 @@ static ml_ad_node *const_new(ml_ad_tape *t, int op, ml_ad_node *a)
         }                                                                \
     } while (0)
 
+/* The ops the backward passes of dense networks make in bulk, in vector
+ * clones: o = s x, -x or relu(x). */
+ML_AD_VECTOR static void simple_map(int op, float *restrict o, const float *restrict x,
+                                    size_t n, float s)
+{
+    switch (op) {
+    case ML_AD_SCALE: for (size_t i = 0; i < n; i++) o[i] = x[i] * s; break;
+    case ML_AD_NEG: for (size_t i = 0; i < n; i++) o[i] = -x[i]; break;
+    default: for (size_t i = 0; i < n; i++) o[i] = x[i] > 0.0f ? x[i] : 0.0f; break;
+    }
+}
+
 ml_ad_node *ml_ad_scale(ml_ad_tape *t, ml_ad_node *a, float s)
 {
     ml_ad_node *y = unary_new(t, ML_AD_SCALE, a);
     if (!y)
         return NULL;
     y->attr.f = s;
-    UNARY_LOOP(y, a, x * s);
+    simple_map(ML_AD_SCALE, y->val, a->val, y->size, s);
     return y;
 }
 
@@ -42,7 +54,7 @@ ml_ad_node *ml_ad_neg(ml_ad_tape *t, ml_ad_node *a)
 {
     ml_ad_node *y = unary_new(t, ML_AD_NEG, a);
     if (y)
-        UNARY_LOOP(y, a, -x);
+        simple_map(ML_AD_NEG, y->val, a->val, y->size, 0.0f);
     return y;
 }
 
@@ -50,7 +62,7 @@ ml_ad_node *ml_ad_relu(ml_ad_tape *t, ml_ad_node *a)
 {
     ml_ad_node *y = unary_new(t, ML_AD_RELU, a);
     if (y)
-        UNARY_LOOP(y, a, x > 0.0f ? x : 0.0f);
+        simple_map(ML_AD_RELU, y->val, a->val, y->size, 0.0f);
     return y;
 }
 
@@ -128,6 +140,15 @@ ml_ad_node *ml_ad_sign(ml_ad_tape *t, ml_ad_node *a)
     return y;
 }
 
+ML_AD_VECTOR static void mask_run(float *restrict o, const float *restrict g,
+                                  const float *restrict a, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        float gi = g[i]; /* loaded unconditionally so the loop vectorises */
+        o[i] = a[i] > 0.0f ? gi : 0.0f;
+    }
+}
+
 ml_ad_node *ml_ad_mask(ml_ad_tape *t, ml_ad_node *g, ml_ad_node *a)
 {
     if (!g || !a)
@@ -136,14 +157,8 @@ ml_ad_node *ml_ad_mask(ml_ad_tape *t, ml_ad_node *g, ml_ad_node *a)
         return ml_ad_fail(t, ML_ERR_SHAPE, "mask: %zu values, %zu in the mask",
                           g->size, a->size);
     ml_ad_node *y = ml_ad_node_new(t, ML_AD_MASK, g->ndim, g->shape, g, a);
-    if (!y)
-        return NULL;
-    float *restrict o = y->val;
-    const float *restrict gv = g->val, *restrict av = a->val;
-    for (size_t i = 0; i < y->size; i++) {
-        float gi = gv[i]; /* loaded unconditionally so the loop vectorises */
-        o[i] = av[i] > 0.0f ? gi : 0.0f;
-    }
+    if (y)
+        mask_run(y->val, g->val, a->val, y->size);
     return y;
 }
 

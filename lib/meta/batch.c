@@ -119,12 +119,10 @@ ml_ad_node *ml_batch_forward(ml_ad_tape *t, const ml_model *m,
                 zin[i] = h;
             if (!per_task(m, k, w)) {
                 h = ml_ad_linear(t, h, w, bias);
-            } else {
-                /* z_t = x_t W_t + b_t: a batched product, then the biases
-                 * [T, M] broadcast along each task's rows. */
-                int x3[3] = {T, n, K}, b3[3] = {T, 1, M}, z2[2] = {rows, M};
-                ml_ad_node *p = ml_ad_matmul(t, ml_ad_reshape(t, h, 3, x3), w, 0, 0);
-                h = ml_ad_reshape(t, ml_ad_add(t, p, ml_ad_reshape(t, bias, 3, b3)), 2, z2);
+            } else { /* z_t = x_t W_t + b_t: a batched layer */
+                int x3[3] = {T, n, K}, z2[2] = {rows, M};
+                h = ml_ad_reshape(t, ml_ad_linear(t, ml_ad_reshape(t, h, 3, x3), w, bias), 2,
+                                  z2);
             }
             if (z)
                 z[i] = h;

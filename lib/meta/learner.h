@@ -191,6 +191,19 @@ ml_status ml_batch_grad(ml_ad_tape *t, const ml_batch *b, ml_ad_node *loss, int 
 ml_status ml_batch_adapt(ml_learner *l, ml_ad_tape *t, const ml_batch *b,
                          ml_ad_node *const *theta, ml_ad_node *const *alpha, int steps,
                          int create_graph, ml_ad_node **phi, double *vals);
+/* Plain (first-order) inner loops of a group (meta/batch_plain.c).  phi
+ * holds n n_params floats: tensor k of task i at n offset_k + i size_k. */
+/* Leaves over phi, tensor k as [n, tensor k's shape], into p. */
+void ml_batch_phi_leaves(ml_ad_tape *t, const ml_model *m, size_t n, float *phi,
+                         ml_ad_node **p);
+/* `steps` SGD steps of every task from theta into phi; vals[2 i] (NULL
+ * allowed) receives task i's support loss before the last step. */
+ml_status ml_batch_adapt_plain(ml_learner *l, ml_ad_tape *t, size_t n,
+                               ml_task *const *tasks, int steps, float *phi, double *vals);
+/* The sum over the tasks of the gradients of their losses on `set` at
+ * their phi, into grad (n_params floats); vals[2 i] as above. */
+ml_status ml_batch_sum_grad(ml_learner *l, ml_ad_tape *t, size_t n, ml_task *const *tasks,
+                            float *phi, int set, float *grad, double *vals);
 
 /* Running over tasks (meta/run.c); errors go to the learner's message. */
 ml_status ml_meta_gradient_run(ml_learner *l, size_t n, ml_task *const *tasks,

@@ -1,6 +1,8 @@
 /* MAML (exact second order), first-order MAML and Meta-SGD. */
 #include "meta/learner.h"
 
+#include "core/alloc.h"
+
 #include <string.h>
 
 /* The gradient nodes of theta's tensors, then alpha's, into the flat
@@ -81,36 +83,19 @@ static ml_status fomaml_gradient(ml_learner *l, ml_worker *w, const ml_task *tas
     return ml_meta_plain_grad(l, w, task, 1, w->phi, grad, loss);
 }
 
-/* First-order MAML for a group: the adapted parameters' values become
- * leaves, and the query gradients of every task are added in task order. */
+/* First-order MAML for a group: plain inner steps, then the query
+ * gradients at the adapted parameters, summed over the tasks. */
 static ml_status fomaml_batch(ml_learner *l, ml_worker *w, size_t n, ml_task *const *tasks,
                               float *grad, double *vals)
 {
     ml_ad_tape *t = &w->tape;
-    const ml_model *m = l->model;
-    size_t nt = m->ntensors;
-    ml_batch b;
-    ml_ad_node **s = ml_batch_begin(l, t, &b, n, tasks);
-    if (!s)
-        return ml_error(NULL, t->status, "%s", t->msg);
-    /* theta, (alpha), phi, the leaves over phi's values, their gradients */
-    ml_ad_node **phi = s + 2 * nt, **q = s + 3 * nt, **g = s + 4 * nt;
-    ml_batch_adapt(l, t, &b, s, NULL, l->inner_steps, 0, phi, NULL);
-    for (size_t k = 0; k < nt && t->status == ML_OK; k++)
-        q[k] = ml_ad_leaf(t, phi[k]->ndim, phi[k]->shape, phi[k]->val, 1);
-    ml_ad_node *out = ml_batch_forward(t, m, q, &b, 1, NULL, NULL);
-    if (ml_batch_grad(t, &b, ml_batch_loss(t, &b, out, 1, vals), (int)nt, q, g, 0) != ML_OK)
-        return ml_error(NULL, t->status, "%s", t->msg);
-    for (size_t k = 0; k < nt; k++) {
-        size_t sz = m->tensors[k].size;
-        float *dst = grad + m->tensors[k].offset;
-        const float *src = g[k]->val;
-        memcpy(dst, src, sz * sizeof(float));
-        for (size_t i = 1; g[k]->size > sz && i < n; i++) /* per task: add them */
-            for (size_t j = 0; j < sz; j++)
-                dst[j] += src[i * sz + j];
-    }
-    return ML_OK;
+    float *phi = ml_malloc(n * l->n_params * sizeof *phi);
+    if (!phi)
+        return ml_error(NULL, ML_ERR_NOMEM, "fomaml: out of memory");
+    if (ml_batch_adapt_plain(l, t, n, tasks, l->inner_steps, phi, NULL) == ML_OK)
+        ml_batch_sum_grad(l, t, n, tasks, phi, 1, grad, vals);
+    ml_free(phi);
+    return t->status == ML_OK ? ML_OK : ml_error(NULL, t->status, "%s", t->msg);
 }
 
 const ml_strategy_ops ml_strategy_maml = {.name = "maml", .needs_query = 1,

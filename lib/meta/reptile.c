@@ -2,6 +2,8 @@
  * theta - phi_T, applied with step epsilon (see ml_learner_apply_gradient). */
 #include "meta/learner.h"
 
+#include "core/alloc.h"
+
 #include <math.h>
 #include <string.h>
 
@@ -23,22 +25,24 @@ static ml_status reptile_batch(ml_learner *l, ml_worker *w, size_t n, ml_task *c
 {
     ml_ad_tape *t = &w->tape;
     const ml_model *m = l->model;
-    size_t nt = m->ntensors;
     for (size_t i = 0; i < n; i++)
         vals[2 * i] = NAN; /* no inner step, no loss */
-    ml_batch b;
-    ml_ad_node **s = ml_batch_begin(l, t, &b, n, tasks), **phi = s ? s + 2 * nt : NULL;
-    if (!s || ml_batch_adapt(l, t, &b, s, NULL, l->inner_steps, 0, phi, vals) != ML_OK)
+    float *phi = ml_malloc(n * l->n_params * sizeof *phi);
+    if (!phi)
+        return ml_error(NULL, ML_ERR_NOMEM, "reptile: out of memory");
+    if (ml_batch_adapt_plain(l, t, n, tasks, l->inner_steps, phi, vals) != ML_OK) {
+        ml_free(phi);
         return ml_error(NULL, t->status, "%s", t->msg);
+    }
     memset(grad, 0, l->n_params * sizeof(float));
-    for (size_t k = 0; k < nt && l->inner_steps > 0; k++) {
-        size_t sz = m->tensors[k].size;
-        float *dst = grad + m->tensors[k].offset;
-        const float *th = l->meta + m->tensors[k].offset;
+    for (size_t k = 0; k < m->ntensors; k++) {
+        size_t off = m->tensors[k].offset, sz = m->tensors[k].size;
+        const float *th = l->meta + off, *ph = phi + n * off;
         for (size_t i = 0; i < n; i++)
             for (size_t j = 0; j < sz; j++)
-                dst[j] += th[j] - phi[k]->val[i * sz + j];
+                grad[off + j] += th[j] - ph[i * sz + j];
     }
+    ml_free(phi);
     return ML_OK;
 }
 

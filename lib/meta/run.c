@@ -108,7 +108,11 @@ static ml_status run_items(ml_learner *l, size_t n, ml_task *const *tasks, int s
     ml_status st = ML_OK;
     for (size_t i = 0; i < n && st == ML_OK; i++)
         if (status[i] != ML_OK)
-            st = ml_error(l->err, status[i], "task %zu: %s", groups ? groups[i] : i, msg[i]);
+            st = groups && groups[i + 1] - groups[i] > 1
+                     ? ml_error(l->err, status[i], "tasks %zu to %zu: %s", groups[i],
+                                groups[i + 1] - 1, msg[i])
+                     : ml_error(l->err, status[i], "task %zu: %s", groups ? groups[i] : i,
+                                msg[i]);
     ml_free(status);
     ml_free(msg);
     return st;

@@ -279,6 +279,8 @@ const op_case oc_cases[] = {
          IN2(1, 2)),
     CASE("linear bias [M,1]", ML_AD_LINEAR, f_linear, 3, IN2(2, 3), IN2(3, 2),
          IN2(2, 1)),
+    CASE("linear batched", ML_AD_LINEAR, f_linear, 3, IN3(2, 4, 3), IN3(2, 3, 2),
+         IN2(2, 2)),
 
     BIN_CASES("add", ML_AD_ADD, f_add, IN2, IN1, IN4, IN3),
     CASE("axpy", ML_AD_AXPY, f_axpy, 2, IN2(3, 4), IN2(3, 4)),

@@ -145,6 +145,25 @@ START_TEST(test_linear)
 }
 END_TEST
 
+/* Batched: layer q of x [B, N, K], W [B, K, M], b [B, M]. */
+START_TEST(test_linear_batched)
+{
+    enum { B = 3, N = 2, K = 4, M = 3 };
+    int sx[3] = {B, N, K}, sw[3] = {B, K, M}, sb[2] = {B, M}, sy[3] = {B, N, M};
+    ml_ad_node *x = rnd(3, sx, -1, 1), *w = rnd(3, sw, -1, 1), *b = rnd(2, sb, -1, 1);
+    double e[B * N * M];
+    for (int q = 0; q < B; q++)
+        for (int i = 0; i < N; i++)
+            for (int j = 0; j < M; j++) {
+                double s = b->val[q * M + j];
+                for (int k = 0; k < K; k++)
+                    s += (double)x->val[(q * N + i) * K + k] * w->val[(q * K + k) * M + j];
+                e[(q * N + i) * M + j] = s;
+            }
+    expect(ml_ad_linear(&T, x, w, b), 3, sy, e, 1e-5);
+}
+END_TEST
+
 START_TEST(test_mask_axpy)
 {
     int s[2] = {3, 4};
@@ -461,6 +480,7 @@ static Suite *ops_forward_suite(void)
     tcase_add_test(tc, test_matmul);
     tcase_add_test(tc, test_matmul_batched);
     tcase_add_test(tc, test_linear);
+    tcase_add_test(tc, test_linear_batched);
     tcase_add_test(tc, test_mask_axpy);
     tcase_add_loop_test(tc, test_binary_broadcast, 0,
                         (int)(sizeof BIN / sizeof BIN[0]));

@@ -409,6 +409,9 @@ static ml_ad_node *e_too_large_wrap(ml_ad_tape *t, ml_ad_node *a, ml_ad_node *b)
 static ml_ad_node *e_too_large_wrap4(ml_ad_tape *t, ml_ad_node *a, ml_ad_node *b) { return ml_ad_fill(t, 4, (const int[]){1 << 10, 1 << 30, 1 << 30, 1 << 30}, 1.0f); }
 static ml_ad_node *e_linear_inner(ml_ad_tape *t, ml_ad_node *a, ml_ad_node *b) { return ml_ad_linear(t, a, a, b); }
 static ml_ad_node *e_linear_bias(ml_ad_tape *t, ml_ad_node *a, ml_ad_node *b) { ml_ad_node *w = ml_ad_zeros(t, 2, (const int[]){4, 2}); return ml_ad_linear(t, a, w, b); }
+static ml_ad_node *e_linear_batch(ml_ad_tape *t, ml_ad_node *a, ml_ad_node *b) { return ml_ad_linear(t, ml_ad_zeros(t, 3, (const int[]){2, 3, 4}), ml_ad_zeros(t, 3, (const int[]){3, 4, 2}), ml_ad_zeros(t, 2, (const int[]){2, 2})); }
+static ml_ad_node *e_linear_batch_bias(ml_ad_tape *t, ml_ad_node *a, ml_ad_node *b) { return ml_ad_linear(t, ml_ad_zeros(t, 3, (const int[]){2, 3, 4}), ml_ad_zeros(t, 3, (const int[]){2, 4, 2}), ml_ad_zeros(t, 1, (const int[]){2})); }
+static ml_ad_node *e_linear_2d_3d(ml_ad_tape *t, ml_ad_node *a, ml_ad_node *b) { return ml_ad_linear(t, a, ml_ad_zeros(t, 3, (const int[]){1, 4, 2}), ml_ad_zeros(t, 1, (const int[]){2})); }
 static ml_ad_node *e_mask(ml_ad_tape *t, ml_ad_node *a, ml_ad_node *b) { return ml_ad_mask(t, a, b); }
 static ml_ad_node *e_axpy(ml_ad_tape *t, ml_ad_node *a, ml_ad_node *b) { return ml_ad_axpy(t, a, 2.0f, b); }
 
@@ -479,6 +482,9 @@ static const struct err_case {
     {"too large, 4-D count wraps", e_too_large_wrap4, ML_ERR_SHAPE},
     {"linear inner", e_linear_inner, ML_ERR_SHAPE},
     {"linear bias", e_linear_bias, ML_ERR_SHAPE},
+    {"linear batch sizes", e_linear_batch, ML_ERR_SHAPE},
+    {"linear batched bias", e_linear_batch_bias, ML_ERR_SHAPE},
+    {"linear 2-D x, 3-D W", e_linear_2d_3d, ML_ERR_SHAPE},
     {"mask", e_mask, ML_ERR_SHAPE},
     {"axpy", e_axpy, ML_ERR_SHAPE},
     {"conv2d x 2-D", e_conv_rank_x, ML_ERR_SHAPE},

@@ -118,6 +118,58 @@ START_TEST(test_same_bits_any_thread_count)
 }
 END_TEST
 
+/* A meta-batch of 40 tasks of the same sizes goes in three graphs of 13
+ * or 14 tasks (lib/meta/batch.c; task by task for the joint baseline and
+ * Reptile's inner Adam), on whichever worker: the same bits with 1, 2 and
+ * 3 threads, and the same meta-gradient (to rounding) as the tasks one at
+ * a time. */
+START_TEST(test_groups_any_thread_count)
+{
+    enum { N = 40 };
+    ml_task *many[N];
+    sine_tasks_make(many, N, 77, 5, 6);
+    ml_learner *l[3];
+    for (int k = 0; k < 3; k++)
+        l[k] = make_learner(_i, k + 1);
+    size_t n = ml_learner_num_meta_params(l[0]);
+    float *g[3], *one = malloc(n * sizeof(float));
+    double *mean = calloc(n, sizeof(double)), loss[3], lone, lmean = 0.0;
+    ck_assert(one && mean);
+    for (int k = 0; k < 3; k++) {
+        g[k] = malloc(n * sizeof(float));
+        ck_assert_ptr_nonnull(g[k]);
+        ck_assert_int_eq(ml_learner_meta_gradient(l[k], N, many, g[k], n, &loss[k]), ML_OK);
+    }
+    for (int k = 1; k < 3; k++) {
+        ck_assert_msg(memcmp(g[0], g[k], n * sizeof(float)) == 0,
+                      "%s: 40 tasks, %d threads differ from 1", variants[_i].name, k + 1);
+        ck_assert(memcmp(&loss[0], &loss[k], sizeof(double)) == 0);
+    }
+    for (int i = 0; i < N; i++) {
+        ck_assert_int_eq(ml_learner_meta_gradient(l[0], 1, &many[i], one, n, &lone), ML_OK);
+        lmean += lone / N;
+        for (size_t j = 0; j < n; j++)
+            mean[j] += (double)one[j] / N;
+    }
+    double gmax = 0.0;
+    for (size_t j = 0; j < n; j++)
+        gmax = fmax(gmax, fabs(mean[j]));
+    ck_assert(gmax > 1e-4);
+    for (size_t j = 0; j < n; j++)
+        ck_assert_msg(fabs(g[0][j] - mean[j]) <= 1e-5 * gmax,
+                      "%s: element %zu: %g in groups, %g task by task", variants[_i].name, j,
+                      (double)g[0][j], mean[j]);
+    ck_assert_double_eq_tol(loss[0], lmean, 1e-5 * (1.0 + lmean));
+    for (int k = 0; k < 3; k++) {
+        free(g[k]);
+        ml_learner_free(l[k]);
+    }
+    free(one);
+    free(mean);
+    sine_tasks_free(many, N);
+}
+END_TEST
+
 /* Fewer tasks than threads, and the thread count changed between calls
  * (workers rebuilt, the training state kept). */
 START_TEST(test_few_tasks_and_changing_threads)
@@ -198,6 +250,7 @@ static Suite *threads_suite(void)
     tcase_set_timeout(tc, 120);
     tcase_add_loop_test(tc, test_same_bits_any_thread_count, 0, N_VARIANTS);
     tcase_add_loop_test(tc, test_few_tasks_and_changing_threads, 0, N_VARIANTS);
+    tcase_add_loop_test(tc, test_groups_any_thread_count, 0, N_VARIANTS);
     tcase_add_test(tc, test_error_from_worker);
     suite_add_tcase(s, tc);
     return s;

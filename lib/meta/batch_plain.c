@@ -1,0 +1,147 @@
+/* Plain inner loops for a group of tasks in one graph (first-order MAML,
+ * Reptile): nothing here is differentiated twice, so a step's graph is
+ * only the forward pass and dL/dz of each dense layer, and the updates
+ *
+ *   W_t <- W_t - lr x_t^T G_t,   b_t <- b_t - lr (sum of G_t's rows)
+ *
+ * (G_t = dL/dz on task t's rows, x_t the layer's input) go straight into a
+ * buffer of per-task parameters, the first by a product with beta = 1.
+ * Neither the gradients nor the new parameters become nodes, and the tape
+ * is reset every step: it stays the size of one step, in cache.  The
+ * values are those of the per-task path's phi - lr g, up to the last bits
+ * of dL/dz (the group's loss is differentiated with the seed T). */
+#include "meta/learner.h"
+
+#include "core/blas.h"
+
+#include <string.h>
+
+void ml_batch_phi_leaves(ml_ad_tape *t, const ml_model *m, size_t n, float *phi,
+                         ml_ad_node **p)
+{
+    for (size_t k = 0; k < m->ntensors; k++) {
+        const ml_nn_tensor *q = &m->tensors[k];
+        int shape[ML_AD_MAXDIM] = {(int)n};
+        for (int d = 0; d < q->ndim && d + 1 < ML_AD_MAXDIM; d++)
+            shape[d + 1] = q->shape[d];
+        p[k] = ml_ad_leaf(t, q->ndim + 1, shape, phi + n * q->offset, 1);
+    }
+}
+
+static ml_status out_of_memory(ml_ad_tape *t)
+{
+    if (t->status == ML_OK)
+        ml_ad_fail(t, ML_ERR_NOMEM, "batch: out of memory");
+    return t->status;
+}
+
+/* The model on `set` at p, and dL/dz of its dense layers (sum_t L_t):
+ * z[i], zin[i] and gz[i] for dense layer i.  vals[2 i] (NULL: none)
+ * receives task i's loss. */
+static ml_status layer_grads(ml_ad_tape *t, const ml_model *m, ml_ad_node *const *p,
+                             const ml_batch *b, int set, ml_ad_node **z, double *vals)
+{
+    size_t nl = m->nlayers;
+    ml_ad_node **zin = z + nl, **gz = z + 2 * nl, **ins = z + 3 * nl, **gd = z + 4 * nl;
+    memset(z, 0, 5 * nl * sizeof *z);
+    ml_ad_node *out = ml_batch_forward(t, m, p, b, set, z, zin);
+    ml_ad_node *loss = ml_batch_loss(t, b, out, set, vals);
+    int nd = 0;
+    for (size_t i = 0; i < nl; i++)
+        if (z[i])
+            ins[nd++] = z[i];
+    if (ml_batch_grad(t, b, loss, nd, ins, gd, 0) != ML_OK)
+        return t->status;
+    nd = 0;
+    for (size_t i = 0; i < nl; i++)
+        if (z[i])
+            gz[i] = gd[nd++];
+    return ML_OK;
+}
+
+/* Row sums of g [rows, cols] into s, row by row: the order of sum_to. */
+static void row_sums(const float *g, int rows, int cols, float *s)
+{
+    memset(s, 0, (size_t)cols * sizeof *s);
+    for (int r = 0; r < rows; r++)
+        for (int j = 0; j < cols; j++)
+            s[j] += g[(size_t)r * (size_t)cols + (size_t)j];
+}
+
+ml_status ml_batch_adapt_plain(ml_learner *l, ml_ad_tape *t, size_t n,
+                               ml_task *const *tasks, int steps, float *phi, double *vals)
+{
+    const ml_model *m = l->model;
+    size_t nt = m->ntensors, nl = m->nlayers;
+    for (size_t k = 0; k < nt; k++) {
+        size_t off = m->tensors[k].offset, sz = m->tensors[k].size;
+        for (size_t i = 0; i < n; i++)
+            memcpy(phi + n * off + i * sz, l->meta + off, sz * sizeof(float));
+    }
+    const float s = -(float)l->inner_lr;
+    for (int st = 0; st < steps; st++) {
+        ml_batch b;
+        /* Step 0 runs on theta's leaves (one product for the group), the
+         * later ones on phi's.  The leaves over phi are dead once dL/dz is
+         * known: phi is updated, then the tape reset before any reuse. */
+        ml_ad_node **p = ml_batch_begin(l, t, &b, n, tasks);
+        ml_ad_node **z = p ? ml_arena_alloc(&t->arena, 5 * nl * sizeof *z) : NULL;
+        float *sum = z ? ml_arena_alloc(&t->arena, l->n_params * sizeof *sum) : NULL;
+        if (!sum)
+            return out_of_memory(t);
+        if (st > 0)
+            ml_batch_phi_leaves(t, m, n, phi, p);
+        if (layer_grads(t, m, p, &b, 0, z, st == steps - 1 ? vals : NULL) != ML_OK)
+            return t->status;
+        int rows = b.n[0];
+        for (size_t i = 0; i < nl; i++) {
+            const ml_ad_node *G = z[2 * nl + i], *X = z[nl + i];
+            if (!G)
+                continue;
+            const ml_nn_layer *L = &m->layers[i];
+            const ml_nn_tensor *tw = &m->tensors[L->first_tensor],
+                               *tb = &m->tensors[L->first_tensor + 1];
+            int K = (int)L->in_size, M = (int)L->out_size;
+            for (size_t q = 0; q < n; q++) {
+                const float *x = X->val + q * (size_t)rows * (size_t)K,
+                            *g = G->val + q * (size_t)rows * (size_t)M;
+                ml_sgemm(1, 0, K, M, rows, s, x, K, g, M, 1.0f,
+                         phi + n * tw->offset + q * tw->size, M);
+                float *bias = phi + n * tb->offset + q * tb->size;
+                row_sums(g, rows, M, sum);
+                for (int j = 0; j < M; j++)
+                    bias[j] = bias[j] + s * sum[j];
+            }
+        }
+    }
+    return t->status;
+}
+
+ml_status ml_batch_sum_grad(ml_learner *l, ml_ad_tape *t, size_t n, ml_task *const *tasks,
+                            float *phi, int set, float *grad, double *vals)
+{
+    const ml_model *m = l->model;
+    size_t nl = m->nlayers;
+    ml_batch b;
+    ml_ad_node **p = ml_batch_begin(l, t, &b, n, tasks);
+    ml_ad_node **z = p ? ml_arena_alloc(&t->arena, 5 * nl * sizeof *z) : NULL;
+    if (!z)
+        return out_of_memory(t);
+    ml_batch_phi_leaves(t, m, n, phi, p);
+    if (layer_grads(t, m, p, &b, set, z, vals) != ML_OK)
+        return t->status;
+    /* sum_t x_t^T G_t = x^T G over all the group's rows: one product */
+    int rows = (int)n * b.n[set];
+    for (size_t i = 0; i < nl; i++) {
+        const ml_ad_node *G = z[2 * nl + i], *X = z[nl + i];
+        if (!G)
+            continue;
+        const ml_nn_layer *L = &m->layers[i];
+        const ml_nn_tensor *tw = &m->tensors[L->first_tensor],
+                           *tb = &m->tensors[L->first_tensor + 1];
+        int K = (int)L->in_size, M = (int)L->out_size;
+        ml_sgemm(1, 0, K, M, rows, 1.0f, X->val, K, G->val, M, 0.0f, grad + tw->offset, M);
+        row_sums(G->val, rows, M, grad + tb->offset);
+    }
+    return ML_OK;
+}

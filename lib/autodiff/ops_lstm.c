@@ -26,8 +26,10 @@
  * longer vectorises the loop over a row's units), and are compiled for
  * AVX-512 and AVX2 too, picked at load time: they are most of the learned
  * optimiser's time and the baseline x86-64 build has only 4-wide SSE. */
+/* (Not with clang, which refuses target_clones together with noinline:
+ * scripts/test's ThreadSanitizer build uses it.) */
 #if defined(__GNUC__) && defined(__x86_64__) && defined(__ELF__) && \
-    !defined(__SANITIZE_THREAD__)
+    !defined(__SANITIZE_THREAD__) && !defined(__clang__)
 #define ML_NOINLINE __attribute__((noinline, target_clones("avx512f", "avx2", "default")))
 #elif defined(__GNUC__)
 #define ML_NOINLINE __attribute__((noinline))

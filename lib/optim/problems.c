@@ -93,7 +93,9 @@ ml_status ml_problems_run(const ml_problems *problems, ml_optimizer *opt, uint64
     if (!problems || !opt || !losses || steps == 0)
         return ml_error(opt ? opt->err : NULL, ML_ERR_INVALID_ARG,
                         "ml_problems_run: NULL argument or steps 0");
-    if (steps == SIZE_MAX)
+    /* steps + 1 doubles must be an array that can exist: a larger count is
+     * wrong, and writing the losses would run off the caller's buffer. */
+    if (steps >= SIZE_MAX / sizeof *losses)
         return ml_error(opt->err, ML_ERR_INVALID_ARG, "ml_problems_run: too many steps");
     for (size_t s = 0; s <= steps; s++)
         losses[s] = NAN;

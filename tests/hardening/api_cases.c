@@ -383,6 +383,120 @@ static long a_ml_optimizer_last_error(hd_fix *f, const hd_case *c)
     return ml_optimizer_last_error(H(HK_OPTIMIZER, f->opt)) != NULL;
 }
 
+/* ---------------------------------------------------------------- the learned optimiser */
+
+/* A caller's family: f(theta) = sum theta^2 from theta0 = seed / 10. */
+static int cb_sample(void *user, uint64_t seed, size_t n, float *theta0, void **problem)
+{
+    (void)user;
+    for (size_t i = 0; i < n; i++)
+        theta0[i] = (float)(seed % 7) / 10.0f + (float)i;
+    *problem = NULL;
+    return 0;
+}
+
+static int cb_objective(void *user, void *problem, size_t n, const float *theta, float *grad,
+                        double *value)
+{
+    (void)user, (void)problem;
+    *value = 0;
+    for (size_t i = 0; i < n; i++) {
+        *value += (double)theta[i] * theta[i];
+        grad[i] = 2 * theta[i];
+    }
+    return 0;
+}
+
+static void cb_release(void *user, void *problem)
+{
+    (void)user, (void)problem;
+}
+
+static long a_ml_problems_create_quadratic(hd_fix *f, const hd_case *c)
+{
+    return ml_problems_create_quadratic(P(0, &f->o_problems), S(0, 4));
+}
+
+static long a_ml_problems_create_mlp(hd_fix *f, const hd_case *c)
+{
+    return ml_problems_create_mlp(P(0, &f->o_problems), P(1, f->dataset), S(0, 4), S(1, 8));
+}
+
+static long a_ml_problems_create_callback(hd_fix *f, const hd_case *c)
+{
+    /* (Function pointers do not pass through void *.) */
+    return ml_problems_create_callback(P(0, &f->o_problems), S(0, 3),
+                                       hd_mutates_ptr(c, 1) ? NULL : cb_sample,
+                                       hd_mutates_ptr(c, 2) ? NULL : cb_objective,
+                                       hd_mutates_ptr(c, 3) ? NULL : cb_release,
+                                       P(4, f));
+}
+
+static long a_ml_problems_dim(hd_fix *f, const hd_case *c)
+{
+    return (long)ml_problems_dim(P(0, f->quad));
+}
+
+static long a_ml_problems_run(hd_fix *f, const hd_case *c)
+{
+    return ml_problems_run(P(0, f->quad), HS(1, HK_OPTIMIZER, f->opt), S(0, 3), S(1, 5),
+                           P(2, f->dout));
+}
+
+static long a_ml_problems_free(hd_fix *f, const hd_case *c)
+{
+    ml_problems *p = NULL;
+    if (!hd_mutates_ptr(c, 0))
+        ck_assert_int_eq(ml_problems_create_quadratic(&p, 3), ML_OK);
+    ml_problems_free(hd_mutates_ptr(c, 0) ? P(0, NULL) : p);
+    return 0;
+}
+
+static long a_ml_optimizer_meta_step(hd_fix *f, const hd_case *c)
+{
+    return ml_optimizer_meta_step(H(HK_OPTIMIZER, f->lstm_opt), P(1, f->quad), P(2, &f->d));
+}
+
+static long a_ml_optimizer_num_weights(hd_fix *f, const hd_case *c)
+{
+    return (long)ml_optimizer_num_weights(H(HK_OPTIMIZER, f->lstm_opt));
+}
+
+static long a_ml_optimizer_get_weights(hd_fix *f, const hd_case *c)
+{
+    return ml_optimizer_get_weights(H(HK_OPTIMIZER, f->lstm_opt), P(1, f->fout),
+                                    S(0, HD_LSTM_WEIGHTS));
+}
+
+static long a_ml_optimizer_set_weights(hd_fix *f, const hd_case *c)
+{
+    return ml_optimizer_set_weights(H(HK_OPTIMIZER, f->lstm_opt), P(1, f->pbuf),
+                                    S(0, HD_LSTM_WEIGHTS));
+}
+
+static long a_ml_optimizer_save(hd_fix *f, const hd_case *c)
+{
+    return ml_optimizer_save(H(HK_OPTIMIZER, f->lstm_opt), P(1, hd_opt_save_path()));
+}
+
+static long a_ml_optimizer_save_buffer(hd_fix *f, const hd_case *c)
+{
+    return ml_optimizer_save_buffer(H(HK_OPTIMIZER, f->lstm_opt), P(1, f->sbuf),
+                                    S(0, sizeof f->sbuf), P(2, &f->z));
+}
+
+static long a_ml_optimizer_load(hd_fix *f, const hd_case *c)
+{
+    return ml_optimizer_load(P(0, &f->o_opt), P(1, hd_opt_save_path()));
+}
+
+static long a_ml_optimizer_load_buffer(hd_fix *f, const hd_case *c)
+{
+    size_t n;
+    const unsigned char *bytes = hd_opt_bytes(&n);
+    return ml_optimizer_load_buffer(P(0, &f->o_opt), P(1, bytes), S(0, n));
+}
+
 /* ---------------------------------------------------------------- learners */
 
 static long a_ml_learner_create(hd_fix *f, const hd_case *c)
@@ -426,6 +540,11 @@ static long a_ml_learner_get(hd_fix *f, const hd_case *c)
 static long a_ml_learner_set_optimizer(hd_fix *f, const hd_case *c)
 {
     return ml_learner_set_optimizer(H(HK_LEARNER, f->learner), P(1, f->opt));
+}
+
+static long a_ml_learner_set_inner_optimizer(hd_fix *f, const hd_case *c)
+{
+    return ml_learner_set_inner_optimizer(H(HK_LEARNER, f->lstm_learner), P(1, f->lstm_opt));
 }
 
 static long a_ml_learner_num_meta_params(hd_fix *f, const hd_case *c)
@@ -870,6 +989,96 @@ const hd_case hd_cases[] = {
     R0(ml_optimizer_last_error, 1),
     R(ml_optimizer_last_error, 1, NULLH),
 
+    R0(ml_problems_create_quadratic, OK),
+    R(ml_problems_create_quadratic, EINVAL, NULLH),
+    R(ml_problems_create_quadratic, EINVAL, SZ(0, 0)),
+    R(ml_problems_create_quadratic, EINVAL, SZ(0, 4097)),
+    R(ml_problems_create_quadratic, EINVAL, SZ(0, SIZE_MAX)),
+    R0(ml_problems_create_mlp, OK),
+    R(ml_problems_create_mlp, EINVAL, NULLH),
+    R(ml_problems_create_mlp, EINVAL, PTR(1, PV_NULL)),
+    R(ml_problems_create_mlp, EINVAL, PTR(1, PV_ONE_CLASS)),
+    R(ml_problems_create_mlp, EINVAL, SZ(0, 0)),
+    R(ml_problems_create_mlp, EINVAL, SZ(0, ((size_t)1 << 16) + 1)),
+    R(ml_problems_create_mlp, EINVAL, SZ(1, 0)),
+    R(ml_problems_create_mlp, EINVAL, SZ(1, SIZE_MAX)),
+    R0(ml_problems_create_callback, OK),
+    R(ml_problems_create_callback, EINVAL, NULLH),
+    R(ml_problems_create_callback, EINVAL, SZ(0, 0)),
+    R(ml_problems_create_callback, EINVAL, SZ(0, ((size_t)1 << 26) + 1)),
+    R(ml_problems_create_callback, EINVAL, SZ(0, SIZE_MAX)),
+    R(ml_problems_create_callback, EINVAL, PTR(1, PV_NULL)),
+    R(ml_problems_create_callback, EINVAL, PTR(2, PV_NULL)),
+    R(ml_problems_create_callback, OK, PTR(3, PV_NULL)),
+    R(ml_problems_create_callback, OK, PTR(4, PV_NULL)),
+    R0(ml_problems_dim, 4),
+    R(ml_problems_dim, 0, NULLH),
+    R0(ml_problems_run, OK),
+    R(ml_problems_run, EINVAL, NULLH),
+    R(ml_problems_run, EINVAL, PTR(1, PV_NULL)),
+    R(ml_problems_run, EINVAL, PTR(2, PV_NULL)),
+    R(ml_problems_run, EINVAL, SZ(1, 0)),
+    R(ml_problems_run, EINVAL, SZ(1, SIZE_MAX)),
+    R(ml_problems_run, EINVAL, SZ(1, SIZE_MAX / 4)),
+    R(ml_problems_run, OK, SZ(0, SIZE_MAX)),
+    R(ml_problems_run, ML_ERR_NUMERIC, PTR(1, PV_HUGE_LR_OPT)),
+    R0(ml_problems_free, 0),
+    R(ml_problems_free, 0, NULLH),
+
+    R0(ml_optimizer_meta_step, OK),
+    R(ml_optimizer_meta_step, EINVAL, NULLH),
+    R(ml_optimizer_meta_step, EINVAL, PTR(1, PV_NULL)),
+    R(ml_optimizer_meta_step, ML_ERR_UNSUPPORTED, PTR(0, PV_SGD_OPT)),
+    R(ml_optimizer_meta_step, OK, PTR(2, PV_NULL)),
+    R0(ml_optimizer_num_weights, HD_LSTM_WEIGHTS),
+    R(ml_optimizer_num_weights, 0, NULLH),
+    R(ml_optimizer_num_weights, 0, PTR(0, PV_SGD_OPT)),
+    R0(ml_optimizer_get_weights, OK),
+    R(ml_optimizer_get_weights, EINVAL, NULLH),
+    R(ml_optimizer_get_weights, EINVAL, PTR(1, PV_NULL)),
+    R(ml_optimizer_get_weights, EINVAL, PTR(0, PV_SGD_OPT)),
+    R(ml_optimizer_get_weights, ML_ERR_SHAPE, SZ(0, HD_LSTM_WEIGHTS - 1)),
+    R(ml_optimizer_get_weights, ML_ERR_SHAPE, SZ(0, 0)),
+    R(ml_optimizer_get_weights, ML_ERR_SHAPE, SZ(0, SIZE_MAX)),
+    R0(ml_optimizer_set_weights, OK),
+    R(ml_optimizer_set_weights, EINVAL, NULLH),
+    R(ml_optimizer_set_weights, EINVAL, PTR(1, PV_NULL)),
+    R(ml_optimizer_set_weights, EINVAL, PTR(0, PV_SGD_OPT)),
+    R(ml_optimizer_set_weights, ML_ERR_SHAPE, SZ(0, HD_LSTM_WEIGHTS + 1)),
+    R(ml_optimizer_set_weights, ML_ERR_SHAPE, SZ(0, SIZE_MAX)),
+    R(ml_optimizer_set_weights, ML_ERR_NUMERIC, PTR(1, PV_NAN)),
+    R(ml_optimizer_set_weights, ML_ERR_NUMERIC, PTR(1, PV_INF)),
+
+    R0(ml_optimizer_save, OK),
+    R(ml_optimizer_save, EINVAL, NULLH),
+    R(ml_optimizer_save, EINVAL, PTR(1, PV_NULL)),
+    R(ml_optimizer_save, ML_ERR_IO, PTR(1, PV_MISSING)),
+    R(ml_optimizer_save, ML_ERR_IO, PTR(1, PV_DIR)),
+    R(ml_optimizer_save, OK, PTR(0, PV_SGD_OPT)),
+    R0(ml_optimizer_save_buffer, OK),
+    R(ml_optimizer_save_buffer, EINVAL, NULLH),
+    R(ml_optimizer_save_buffer, EINVAL, PTR(1, PV_NULL)),
+    R(ml_optimizer_save_buffer, EINVAL, PTR(2, PV_NULL)),
+    R(ml_optimizer_save_buffer, OK, PTR(1, PV_NULL), SZ(0, 0)),
+    R(ml_optimizer_save_buffer, ML_ERR_RANGE, SZ(0, 10)),
+    R0(ml_optimizer_load, OK),
+    R(ml_optimizer_load, EINVAL, NULLH),
+    R(ml_optimizer_load, EINVAL, PTR(1, PV_NULL)),
+    R(ml_optimizer_load, ML_ERR_IO, PTR(1, PV_MISSING)),
+    R(ml_optimizer_load, ML_ERR_IO, PTR(1, PV_DIR)),
+    R(ml_optimizer_load, ML_ERR_FORMAT, PTR(1, PV_EMPTY_FILE)),
+    R(ml_optimizer_load, ML_ERR_FORMAT, PTR(1, PV_GARBAGE_FILE)),
+    R(ml_optimizer_load, ML_ERR_FORMAT, PTR(1, PV_LEARNER_FILE)),
+    R(ml_optimizer_load, ML_ERR_CORRUPT, PTR(1, PV_OPT_TRUNC_FILE)),
+    R0(ml_optimizer_load_buffer, OK),
+    R(ml_optimizer_load_buffer, EINVAL, NULLH),
+    R(ml_optimizer_load_buffer, EINVAL, PTR(1, PV_NULL)),
+    R(ml_optimizer_load_buffer, ML_ERR_FORMAT, PTR(1, PV_NULL), SZ(0, 0)),
+    R(ml_optimizer_load_buffer, ML_ERR_CORRUPT, SZ(0, 30)),
+    R(ml_optimizer_load_buffer, ML_ERR_CORRUPT, SZ(0, SIZE_MAX)),
+    R(ml_optimizer_load_buffer, ML_ERR_FORMAT, PTR(1, PV_GARBAGE_BYTES), SZ(0, 40)),
+    R(ml_optimizer_load_buffer, ML_ERR_CORRUPT, PTR(1, PV_OPT_FLIPPED)),
+
     R0(ml_learner_create, OK),
     R(ml_learner_create, EINVAL, NULLH),
     R(ml_learner_create, EINVAL, PTR(1, PV_NULL)),
@@ -920,6 +1129,12 @@ const hd_case hd_cases[] = {
     R0(ml_learner_set_optimizer, OK),
     R(ml_learner_set_optimizer, EINVAL, NULLH),
     R(ml_learner_set_optimizer, EINVAL, PTR(1, PV_NULL)),
+    R0(ml_learner_set_inner_optimizer, OK),
+    R(ml_learner_set_inner_optimizer, EINVAL, NULLH),
+    R(ml_learner_set_inner_optimizer, EINVAL, PTR(1, PV_NULL)),
+    R(ml_learner_set_inner_optimizer, EINVAL, PTR(1, PV_SGD_OPT)),
+    R(ml_learner_set_inner_optimizer, ML_ERR_UNSUPPORTED, PTR(0, PV_LEARNER)),
+    R(ml_learner_set_inner_optimizer, ML_ERR_STATE, PTR(0, PV_TRAINED_LSTM_LEARNER)),
     R0(ml_learner_num_meta_params, 25),
     R(ml_learner_num_meta_params, 0, NULLH),
 

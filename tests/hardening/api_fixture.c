@@ -14,9 +14,9 @@ static struct {
     char dir[4096];
     char save[4200], missing[4200], empty[4200], garbage[4200], trunc[4200],
         newer[4200], images[4200], empty_dir[4200], badpng[4200], idx_img[4200],
-        idx_lab[4200];
-    unsigned char *saved, *flipped, *newer_bytes;
-    size_t saved_size;
+        idx_lab[4200], opt_save[4200], opt_trunc[4200];
+    unsigned char *saved, *flipped, *newer_bytes, *opt_saved, *opt_flipped;
+    size_t saved_size, opt_size;
 } files;
 
 static const char GARBAGE[] = "this is not a libmetalearn file, just text\n";
@@ -40,6 +40,8 @@ void hd_files_make(void)
     path_in(files.badpng, "badpng");
     path_in(files.idx_img, "images.idx");
     path_in(files.idx_lab, "labels.idx");
+    path_in(files.opt_save, "optimizer.mlrn");
+    path_in(files.opt_trunc, "optimizer-trunc.mlrn");
 
     /* A saved learner and damaged copies of it. */
     ml_learner *l = hd_learner(ML_STRATEGY_MAML, 11);
@@ -61,6 +63,19 @@ void hd_files_make(void)
     dt_write_bytes(files.newer, files.newer_bytes, n);
     dt_write_bytes(files.empty, "", 0);
     dt_write_bytes(files.garbage, GARBAGE, sizeof GARBAGE - 1);
+
+    /* A saved learned optimiser, whole, cut short and damaged. */
+    ml_optimizer *o = hd_lstm_optimizer();
+    ck_assert_int_eq(ml_optimizer_save_buffer(o, NULL, 0, &n), ML_OK);
+    files.opt_saved = malloc(n);
+    files.opt_flipped = malloc(n);
+    ck_assert(files.opt_saved && files.opt_flipped);
+    ck_assert_int_eq(ml_optimizer_save_buffer(o, files.opt_saved, n, &files.opt_size), ML_OK);
+    ml_optimizer_free(o);
+    memcpy(files.opt_flipped, files.opt_saved, n);
+    files.opt_flipped[n / 2] ^= 0x10;
+    dt_write_bytes(files.opt_save, files.opt_saved, n);
+    dt_write_bytes(files.opt_trunc, files.opt_saved, n - 5);
 
     /* Two classes of two 4x4 PNG images; a directory without images; one
      * whose only .png is text. */
@@ -95,6 +110,8 @@ void hd_files_remove(void)
     free(files.saved);
     free(files.flipped);
     free(files.newer_bytes);
+    free(files.opt_saved);
+    free(files.opt_flipped);
 }
 
 const char *hd_save_path(void)
@@ -110,6 +127,17 @@ const char *hd_images_dir(void)
 const char *hd_idx_path(int labels)
 {
     return labels ? files.idx_lab : files.idx_img;
+}
+
+const char *hd_opt_save_path(void)
+{
+    return files.opt_save;
+}
+
+const unsigned char *hd_opt_bytes(size_t *size)
+{
+    *size = files.opt_size;
+    return files.opt_saved;
 }
 
 const unsigned char *hd_saved_bytes(size_t *size)
@@ -162,9 +190,16 @@ hd_fix *hd_fix_new(void)
     ck_assert_int_eq(ml_optimizer_create(&f->opt, ML_OPTIMIZER_SGD), ML_OK);
     ck_assert_int_eq(ml_optimizer_step(f->opt, 4, f->pbuf + 100, f->gbuf), ML_OK);
     ck_assert_int_eq(ml_optimizer_create(&f->fresh_opt, ML_OPTIMIZER_ADAM), ML_OK);
+    ck_assert_int_eq(ml_optimizer_create(&f->huge_lr_opt, ML_OPTIMIZER_SGD), ML_OK);
+    ck_assert_int_eq(ml_optimizer_set(f->huge_lr_opt, ML_OPT_LR, 1e30), ML_OK);
+    f->lstm_opt = hd_lstm_optimizer();
+    ck_assert_int_eq(ml_problems_create_quadratic(&f->quad, 4), ML_OK);
+    f->lstm_learner = hd_learner(ML_STRATEGY_LSTM, 2);
+    f->trained_lstm_learner = hd_learner(ML_STRATEGY_LSTM, 3);
 
     ck_assert_int_eq(ml_sampler_create_sine(&f->sine, 3), ML_OK);
     f->dataset = hd_image_dataset(5, 16, 5);
+    f->one_class = hd_image_dataset(1, 4, 6);
     ck_assert_int_eq(ml_sampler_create_episodes(&f->episodes, f->dataset, 4), ML_OK);
     ck_assert_int_eq(ml_sampler_set(f->episodes, ML_SAMPLER_WAYS, 2), ML_OK);
     ck_assert_int_eq(ml_sampler_set(f->episodes, ML_SAMPLER_QUERIES, 1), ML_OK);
@@ -187,6 +222,7 @@ hd_fix *hd_fix_new(void)
     memcpy(f->tasks_noquery, sets[2], sizeof f->tasks);
     memcpy(f->tasks_shape, sets[3], sizeof f->tasks);
     memcpy(f->tasks_huge, sets[4], sizeof f->tasks);
+    ck_assert_int_eq(ml_learner_meta_step(f->trained_lstm_learner, 2, f->tasks, NULL), ML_OK);
     return f;
 }
 
@@ -216,6 +252,8 @@ void hd_fix_release_outs(hd_fix *f)
     if (f->o_opt)
         HD_REQUIRE(ml_optimizer_step(f->o_opt, 4, f->pbuf + 200, f->gbuf) == ML_OK,
                    "a created optimiser cannot step: %s", ml_last_error());
+    if (f->o_problems)
+        HD_REQUIRE(ml_problems_dim(f->o_problems) > 0, "a created family has no parameters");
     if (f->o_learner) {
         size_t n = ml_learner_num_meta_params(f->o_learner);
         HD_REQUIRE(n <= HD_FLOATS && ml_learner_get_meta_params(f->o_learner, f->fout, n) ==
@@ -229,6 +267,8 @@ void hd_fix_release_outs(hd_fix *f)
     ml_dataset_free(f->o_dataset2);
     ml_optimizer_free(f->o_opt);
     ml_learner_free(f->o_learner);
+    ml_problems_free(f->o_problems);
+    f->o_problems = NULL;
     f->o_model = NULL;
     f->o_task = NULL;
     f->o_sampler = NULL;
@@ -292,8 +332,14 @@ void hd_fix_free(hd_fix *f)
     ml_model_free(f->act_model);
     ml_model_free(f->conv_model);
     ml_learner_free(f->learner);
+    ml_learner_free(f->lstm_learner);
+    ml_learner_free(f->trained_lstm_learner);
     ml_optimizer_free(f->opt);
     ml_optimizer_free(f->fresh_opt);
+    ml_optimizer_free(f->huge_lr_opt);
+    ml_optimizer_free(f->lstm_opt);
+    ml_problems_free(f->quad);
+    ml_dataset_free(f->one_class);
     ml_sampler_free(f->sine);
     ml_sampler_free(f->episodes);
     ml_sampler_free(f->episodes_bad);
@@ -349,6 +395,14 @@ static void *resolve(hd_fix *f, int pv)
     case PV_GARBAGE_BYTES: return (void *)GARBAGE;
     case PV_FLIPPED_BYTES: return files.flipped;
     case PV_NEWER_BYTES: return files.newer_bytes;
+    case PV_SGD_OPT: return f->opt;
+    case PV_HUGE_LR_OPT: return f->huge_lr_opt;
+    case PV_LEARNER: return f->learner;
+    case PV_TRAINED_LSTM_LEARNER: return f->trained_lstm_learner;
+    case PV_ONE_CLASS: return f->one_class;
+    case PV_LEARNER_FILE: return files.save;
+    case PV_OPT_TRUNC_FILE: return files.opt_trunc;
+    case PV_OPT_FLIPPED: return files.opt_flipped;
     }
     ck_abort_msg("unknown pointer substitute %d", pv);
     return NULL;
@@ -363,9 +417,9 @@ void *hd_ptr(hd_fix *f, const hd_case *c, int slot, void *dflt)
     return m ? (void *)m->v.str : dflt;
 }
 
-void *hd_handle(hd_fix *f, const hd_case *c, hd_hkind kind, void *dflt)
+void *hd_handle(hd_fix *f, const hd_case *c, int slot, hd_hkind kind, void *dflt)
 {
-    void *h = hd_ptr(f, c, 0, dflt);
+    void *h = hd_ptr(f, c, slot, dflt);
     f->hkind = h ? kind : HK_NONE;
     f->handle = h;
     return h;

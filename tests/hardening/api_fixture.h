@@ -16,7 +16,10 @@
 
 #include <stddef.h>
 
-enum { HD_FLOATS = 256, HD_INTS = 64, HD_SAVE_CAP = 1 << 16 };
+enum { HD_FLOATS = 512, HD_INTS = 64, HD_SAVE_CAP = 1 << 16 };
+
+/* The learned optimiser of the fixture: 4 hidden units, so 261 weights. */
+enum { HD_LSTM_HIDDEN = 4, HD_LSTM_WEIGHTS = 261 };
 
 /* What a pointer argument can be replaced with: resolved against the
  * fixture when the case runs. */
@@ -53,6 +56,14 @@ typedef enum hd_pv {
     PV_GARBAGE_BYTES,
     PV_FLIPPED_BYTES,  /* a saved learner with one payload byte changed */
     PV_NEWER_BYTES,
+    PV_SGD_OPT,        /* the SGD optimiser (not a learned one) */
+    PV_HUGE_LR_OPT,    /* SGD with a learning rate of 1e30 */
+    PV_LEARNER,        /* the MAML learner */
+    PV_TRAINED_LSTM_LEARNER, /* an LSTM-strategy learner after a meta-step */
+    PV_ONE_CLASS,      /* a data set of a single class */
+    PV_LEARNER_FILE,   /* a saved learner (not an optimiser) */
+    PV_OPT_TRUNC_FILE, /* a saved optimiser cut short */
+    PV_OPT_FLIPPED,    /* a saved optimiser with one payload byte changed */
 } hd_pv;
 
 typedef enum hd_mkind { M_NONE, M_PTR, M_STR, M_SIZE, M_DBL, M_INT } hd_mkind;
@@ -76,8 +87,10 @@ typedef enum hd_hkind {
 
 typedef struct hd_fix {
     ml_model *model, *empty_model, *act_model, *conv_model;
-    ml_learner *learner;
-    ml_optimizer *opt, *fresh_opt;
+    ml_learner *learner, *lstm_learner, *trained_lstm_learner;
+    ml_optimizer *opt, *fresh_opt, *lstm_opt, *huge_lr_opt;
+    ml_problems *quad;
+    ml_dataset *one_class;
     ml_sampler *sine, *episodes, *episodes_bad;
     ml_dataset *dataset;
     ml_task *reg, *reg2, *cls, *noquery, *huge;
@@ -98,6 +111,7 @@ typedef struct hd_fix {
     ml_dataset *o_dataset, *o_dataset2;
     ml_optimizer *o_opt;
     ml_learner *o_learner;
+    ml_problems *o_problems;
     double d, d2;
     size_t z, zs[3];
     int k;
@@ -127,6 +141,9 @@ void hd_files_remove(void);
 const char *hd_save_path(void);
 const char *hd_images_dir(void);
 const char *hd_idx_path(int labels);
+/* Where the baseline optimiser save writes; a saved LSTM optimiser's bytes. */
+const char *hd_opt_save_path(void);
+const unsigned char *hd_opt_bytes(size_t *size);
 /* The bytes of a saved learner (for the buffer loads). */
 const unsigned char *hd_saved_bytes(size_t *size);
 
@@ -137,8 +154,9 @@ void hd_fix_release_outs(hd_fix *f);
 /* A successful call on the handle of its kind (a meta-step, a draw...). */
 void hd_fix_probe(hd_fix *f);
 
-/* Argument substitution, used through the macros below. */
-void *hd_handle(hd_fix *f, const hd_case *c, hd_hkind kind, void *dflt);
+/* Argument substitution, used through the macros below.  hd_handle
+ * replaces pointer argument `slot` and records it as the handle. */
+void *hd_handle(hd_fix *f, const hd_case *c, int slot, hd_hkind kind, void *dflt);
 void *hd_ptr(hd_fix *f, const hd_case *c, int slot, void *dflt);
 size_t hd_size(const hd_case *c, int slot, size_t dflt);
 double hd_dbl(const hd_case *c, double dflt);
@@ -146,7 +164,9 @@ long hd_int(const hd_case *c, int slot, long dflt);
 /* Whether the case replaces pointer `slot` (the handle is slot 0). */
 int hd_mutates_ptr(const hd_case *c, int slot);
 
-#define H(kind, dflt) hd_handle(f, c, kind, (void *)(dflt))
+#define H(kind, dflt) hd_handle(f, c, 0, kind, (void *)(dflt))
+/* The handle is another argument (the optimiser of ml_problems_run()). */
+#define HS(slot, kind, dflt) hd_handle(f, c, slot, kind, (void *)(dflt))
 #define P(slot, dflt) hd_ptr(f, c, slot, (void *)(dflt))
 #define S(slot, dflt) hd_size(c, slot, dflt)
 #define D(dflt) hd_dbl(c, dflt)

@@ -78,6 +78,17 @@ ml_model *hd_image_embedding(void)
     return m;
 }
 
+ml_optimizer *hd_lstm_optimizer(void)
+{
+    ml_optimizer *o = NULL;
+    ck_assert_int_eq(ml_optimizer_create(&o, ML_OPTIMIZER_LSTM), ML_OK);
+    ck_assert_int_eq(ml_optimizer_set(o, ML_OPT_LSTM_HIDDEN, 4), ML_OK);
+    ck_assert_int_eq(ml_optimizer_set(o, ML_OPT_LSTM_PROBLEMS, 4), ML_OK);
+    ck_assert_int_eq(ml_optimizer_set(o, ML_OPT_LSTM_UNROLL, 5), ML_OK);
+    ck_assert_int_eq(ml_optimizer_set(o, ML_OPT_LSTM_HORIZON, 10), ML_OK);
+    return o;
+}
+
 float *hd_params(const ml_learner *l)
 {
     size_t n = ml_learner_num_meta_params(l);

@@ -38,6 +38,10 @@ ml_dataset *hd_image_dataset(size_t classes, size_t per_class, uint64_t seed);
 /* The Conv-4-style embedding used with it: 1 block of 4 filters on 8x8. */
 ml_model *hd_image_embedding(void);
 
+/* A learned LSTM optimiser of 4 hidden units, meta-trained on 4 problems
+ * unrolled 5 steps at a time (small enough to be cheap). */
+ml_optimizer *hd_lstm_optimizer(void);
+
 /* The learner's meta-parameters, malloc'd (the caller frees them). */
 float *hd_params(const ml_learner *l);
 

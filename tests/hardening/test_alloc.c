@@ -9,7 +9,8 @@
  *
  * Operations: creating a learner and taking a meta-step (several
  * strategies, one and three threads), an optimiser's first step, saving to
- * a buffer and to a file, loading from both, evaluation and prediction,
+ * a buffer and to a file, loading from both (and a learned optimiser's
+ * save and load), evaluation and prediction,
  * and the data side: a data set, an episode sampler and its draws, a sine
  * draw and a split.  HD_VERBOSE=1 prints how many allocations each walk
  * failed. */
@@ -385,6 +386,77 @@ START_TEST(test_save_and_load)
 }
 END_TEST
 
+/* The learned optimiser's save and load (buffers). */
+typedef struct opt_io_ctx {
+    ml_optimizer *o, *loaded;
+    unsigned char *bytes, *buf;
+    size_t size, got;
+} opt_io_ctx;
+
+static ml_status opt_save_attempt(void *p)
+{
+    opt_io_ctx *c = p;
+    memset(c->buf, 0, c->size);
+    return ml_optimizer_save_buffer(c->o, c->buf, c->size, &c->got);
+}
+
+static void opt_save_check(void *p, ml_status st)
+{
+    opt_io_ctx *c = p;
+    if (st != ML_OK)
+        HD_REQUIRE(opt_save_attempt(c) == ML_OK, "save after a failed save: %s",
+                   ml_last_error());
+    HD_REQUIRE(c->got == c->size && memcmp(c->buf, c->bytes, c->size) == 0,
+               "the saved optimiser differs");
+}
+
+static ml_status opt_load_attempt(void *p)
+{
+    opt_io_ctx *c = p;
+    c->loaded = (ml_optimizer *)c;
+    return ml_optimizer_load_buffer(&c->loaded, c->bytes, c->size);
+}
+
+static void opt_load_check(void *p, ml_status st)
+{
+    opt_io_ctx *c = p;
+    if (st != ML_OK) {
+        HD_REQUIRE(c->loaded == NULL, "a failed load handed out an optimiser");
+        HD_REQUIRE(opt_load_attempt(c) == ML_OK, "load after a failed load: %s",
+                   ml_last_error());
+    }
+    size_t n = 0;
+    HD_REQUIRE(ml_optimizer_save_buffer(c->loaded, c->buf, c->size, &n) == ML_OK &&
+                   n == c->size && memcmp(c->buf, c->bytes, n) == 0,
+               "the loaded optimiser does not save to the same bytes");
+    ml_optimizer_free(c->loaded);
+    c->loaded = NULL;
+}
+
+START_TEST(test_optimizer_save_and_load)
+{
+    opt_io_ctx c;
+    memset(&c, 0, sizeof c);
+    c.o = hd_lstm_optimizer();
+    ml_problems *quad = NULL;
+    ck_assert_int_eq(ml_problems_create_quadratic(&quad, 3), ML_OK);
+    ck_assert_int_eq(ml_optimizer_meta_step(c.o, quad, NULL), ML_OK);
+    ml_problems_free(quad);
+    ck_assert_int_eq(ml_optimizer_save_buffer(c.o, NULL, 0, &c.size), ML_OK);
+    c.bytes = malloc(c.size);
+    c.buf = malloc(c.size);
+    ck_assert(c.bytes && c.buf);
+    ck_assert_int_eq(ml_optimizer_save_buffer(c.o, c.bytes, c.size, &c.got), ML_OK);
+    walk_ops save = {NULL, opt_save_attempt, opt_save_check};
+    walk_ops load = {NULL, opt_load_attempt, opt_load_check};
+    walk("optimizer save", &save, &c);
+    walk("optimizer load", &load, &c);
+    free(c.bytes);
+    free(c.buf);
+    ml_optimizer_free(c.o);
+}
+END_TEST
+
 /* ---------------------------------------------------------------- evaluate, predict */
 
 typedef struct eval_ctx {
@@ -569,6 +641,7 @@ int main(void)
                         (int)(sizeof STEP_CASES / sizeof STEP_CASES[0]));
     tcase_add_test(tc, test_optimizer_first_step);
     tcase_add_test(tc, test_save_and_load);
+    tcase_add_test(tc, test_optimizer_save_and_load);
     tcase_add_test(tc, test_evaluate_and_predict);
     tcase_add_loop_test(tc, test_data, 0, 5);
     suite_add_tcase(s, tc);

@@ -757,8 +757,11 @@ ML_API ml_status ml_problems_create_quadratic(ml_problems **out, size_t dim);
  * the data set's pixel values as stored (0..1 for loaded images).
  * The paper's set-up is hidden 20, batch 128 on MNIST-like images
  * (Fashion-MNIST through ml_dataset_load_idx()).
+ * @param out Receives the family; the caller owns it (ml_problems_free()).
  * @param data The family keeps its own reference to the examples: the
  *        data set handle may be freed at once.
+ * @param hidden Hidden sigmoid units.
+ * @param batch Examples per mini-batch.
  * @return ::ML_OK; ::ML_ERR_INVALID_ARG (NULL, hidden or batch 0 or over
  *         2^16, a data set with fewer than 2 classes); ::ML_ERR_NOMEM.
  */
@@ -801,8 +804,10 @@ typedef void (*ml_problem_release_fn)(void *user, void *problem);
  * The callbacks are called from the thread that calls
  * ml_optimizer_meta_step() or ml_problems_run(); they must be safe to call
  * from several threads if the family is used from several threads.
+ * @param out Receives the family; the caller owns it (ml_problems_free()).
  * @param n_params Parameters per problem, 1..2^26.
- * @param sample, objective Required.
+ * @param sample Makes a problem (required).
+ * @param objective Value and gradient of a problem (required).
  * @param release May be NULL when problems need no release.
  * @param user Passed to every callback; not touched by the library.
  * @return ::ML_OK; ::ML_ERR_INVALID_ARG; ::ML_ERR_NOMEM.
@@ -826,6 +831,8 @@ ML_API size_t ml_problems_dim(const ml_problems *problems);
  * the call for fair comparisons.
  * @param problems The family (read-only; may be shared between threads).
  * @param opt Any kind of optimiser; its state is overwritten.
+ * @param seed The problem.
+ * @param steps Optimisation steps, >= 1.
  * @param losses steps + 1 doubles, written.
  * @return ::ML_OK; ::ML_ERR_INVALID_ARG (NULL, steps 0); ::ML_ERR_NUMERIC
  *         (the objective or a gradient became NaN or infinite: the losses
@@ -908,6 +915,7 @@ ML_API ml_status ml_optimizer_save_buffer(const ml_optimizer *opt, void *buf, si
 /**
  * @brief Loads an optimiser saved by ml_optimizer_save().
  * @param out Receives it; the caller owns it.
+ * @param path File written by ml_optimizer_save().
  * @return As ml_learner_load(): ::ML_ERR_IO, ::ML_ERR_FORMAT (not an
  *         optimiser file), ::ML_ERR_VERSION, ::ML_ERR_CORRUPT,
  *         ::ML_ERR_NOMEM.  Never crashes on bad data.

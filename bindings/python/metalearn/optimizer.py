@@ -90,23 +90,11 @@ class Optimizer(Persistent):
                 if name not in PARAMS:
                     raise TypeError("Optimizer() got an unexpected keyword "
                                     "argument %r" % name)
-            for name in self._set_order(params):
+            for name in params:
                 self.set(name, params[name])
         except BaseException:
             self.close()
             raise
-
-    def _set_order(self, params):
-        """The names of ``params`` in an order the library accepts: it
-        checks unroll <= horizon at every set, so a horizon growing past
-        the current unroll is set first, one shrinking below it last."""
-        names = list(params)
-        if "horizon" in names and "unroll" in names:
-            names.remove("horizon")
-            horizon = _arrays.float_arg(params["horizon"], "horizon")
-            first = horizon >= self.get("unroll")
-            names.insert(0 if first else len(names), "horizon")
-        return names
 
     def _adopt(self, ptr):
         super()._adopt(ptr)

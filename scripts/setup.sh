@@ -21,7 +21,7 @@ ML_DEB_PACKAGES=(
     libopenblas-dev check libsubunit-dev libpng-dev zlib1g-dev
     valgrind python3 python3-cffi python3-numpy python3-pytest
     python3-venv python3-setuptools python3-wheel dataset-fashion-mnist unzip
-    doxygen abigail-tools
+    doxygen abigail-tools openmpi-bin libopenmpi-dev
     clang libclang-rt-14-dev
 )
 

@@ -5,6 +5,9 @@
 #include "json.h"
 #include "lstm_cli.h"
 #include "trainer.h"
+#ifdef METALEARN_TOOL_MPI
+#include "train_mpi.h"
+#endif
 
 #include <math.h>
 #include <stdio.h>
@@ -40,6 +43,7 @@ const char usage_train[] =
     "                         (the default on image tasks, as in the Reptile paper)\n"
     "  --inner-sgd            reptile on image tasks: SGD in the inner loop instead\n"
     "  --threads T            worker threads (default 1; the result does not depend on it)\n"
+    "  --mpi                  a rank of mpirun: same result, rank 0 saves (docs/scaling.md)\n"
     "  --seed S               seed of the initial parameters and the tasks (default 1)\n"
     "  --out FILE             where to save the learner (default with --resume: that file)\n"
     "  --checkpoint-every N   also save to the --out file every N iterations\n"
@@ -328,6 +332,12 @@ static int probe_sampler(ml_sampler *s)
 
 int train_run(const train_opts *o, task_spec *ts)
 {
+    return train_run_dist(o, ts, NULL);
+}
+
+int train_run_dist(const train_opts *o, task_spec *ts, const train_dist *d)
+{
+    const int root = !d || d->root;
     const char *out = o->out ? o->out : o->resume;
     ml_learner *l = NULL;
     ml_sampler *s = NULL;
@@ -337,6 +347,9 @@ int train_run(const train_opts *o, task_spec *ts)
         rc = cli_lib_error(NULL);
     if (rc == EXIT_OK)
         rc = probe_sampler(s);
+    /* A rank that cannot start (say, no data on its node) stops them all. */
+    if (d)
+        rc = d->hooks->agree(d->hooks->ctx, rc);
     if (rc != EXIT_OK) {
         ml_sampler_free(s);
         ml_learner_free(l);
@@ -349,13 +362,14 @@ int train_run(const train_opts *o, task_spec *ts)
         .meta_batch = e.meta_batch,
         .seed = o->seed,
         .checkpoint_every = o->checkpoint_every,
-        .checkpoint_path = out,
+        .checkpoint_path = root ? out : NULL,
         .log_every = o->log_every,
-        .quiet = o->quiet,
+        .quiet = o->quiet || !root,
+        .hooks = d ? d->hooks : NULL,
     };
     trainer_result r;
     rc = trainer_run(l, s, &c, &r);
-    if (rc == EXIT_OK || rc == EXIT_INTERRUPTED) {
+    if (root && (rc == EXIT_OK || rc == EXIT_INTERRUPTED)) {
         if (ml_learner_save(l, out) != ML_OK) {
             rc = cli_lib_error(l);
         } else {
@@ -423,6 +437,7 @@ int cmd_train(int argc, char **argv)
          .uhi = UINT64_MAX},
         {.name = "quiet", .type = ARG_FLAG, .dest = &o.quiet},
         {.name = "json", .type = ARG_FLAG, .dest = &o.json},
+        {.name = "mpi", .type = ARG_FLAG, .dest = &o.mpi},
         {.name = NULL},
     };
     const arg_opt *const tables[] = {table, task_table, NULL};
@@ -445,5 +460,13 @@ int cmd_train(int argc, char **argv)
     rc = task_spec_resolve(&ts, &o.task, "train");
     if (rc != EXIT_OK)
         return rc;
+#ifdef METALEARN_TOOL_MPI
+    if (o.mpi)
+        return train_mpi_run(&o, &ts);
+#else
+    if (o.mpi)
+        return cli_usage_error("train: --mpi: this " PROG " was built without MPI (install "
+                               "OpenMPI, then meson configure -Dmpi=enabled)");
+#endif
     return train_run(&o, &ts);
 }

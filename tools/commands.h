@@ -24,13 +24,22 @@ typedef struct train_opts {
     double inner_lr, outer_lr, epsilon, epsilon_final;
     int iterations_given, meta_batch_given;
     int inner_steps_given, inner_lr_given, outer_lr_given, epsilon_given;
-    int epsilon_final_given, anneal_given, inner_adam, inner_sgd, json, quiet;
+    int epsilon_final_given, anneal_given, inner_adam, inner_sgd, json, quiet, mpi;
 } train_opts;
 
 void train_opts_init(train_opts *o);
 /* Loads the task's data, trains and saves; prints a summary line, and the
  * JSON line with o->json.  An exit status.  Releases ts's data. */
 int train_run(const train_opts *o, task_spec *ts);
+
+/* This process's part in a run spread over MPI ranks (train --mpi). */
+struct trainer_hooks;
+typedef struct train_dist {
+    int root;                            /* the one that prints and writes files */
+    const struct trainer_hooks *hooks;
+} train_dist;
+/* train_run() as one of several processes; d NULL is train_run(). */
+int train_run_dist(const train_opts *o, task_spec *ts, const train_dist *d);
 
 /* ---- eval ---- */
 typedef struct eval_opts {

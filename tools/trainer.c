@@ -43,6 +43,32 @@ static void free_batch(ml_task **tasks, uint64_t n)
     }
 }
 
+static int step(ml_learner *l, const trainer_cfg *c, ml_task **tasks, double *loss,
+                progress *pg)
+{
+    const char *msg = NULL;
+    ml_status st = c->hooks
+                       ? c->hooks->step(c->hooks->ctx, l, c->meta_batch, tasks, loss, &msg)
+                       : ml_learner_meta_step(l, c->meta_batch, tasks, loss);
+    if (st == ML_OK)
+        return EXIT_OK;
+    progress_finish(pg);
+    if (!c->hooks)
+        return cli_lib_error(l);
+    return msg ? cli_fail("%s", msg) : EXIT_LIB;
+}
+
+static int checkpoint(ml_learner *l, const trainer_cfg *c, progress *pg)
+{
+    int rc = EXIT_OK;
+    if (c->checkpoint_path && ml_learner_save(l, c->checkpoint_path) != ML_OK) {
+        progress_finish(pg);
+        rc = cli_lib_error(l);
+    }
+    /* One process writes; the others learn here whether it could. */
+    return c->hooks ? c->hooks->agree(c->hooks->ctx, rc) : rc;
+}
+
 int trainer_run(ml_learner *l, ml_sampler *s, const trainer_cfg *c, trainer_result *r)
 {
     double it0;
@@ -68,27 +94,20 @@ int trainer_run(ml_learner *l, ml_sampler *s, const trainer_cfg *c, trainer_resu
     int rc = EXIT_OK;
     uint64_t it = first;
     while (it < end) {
-        if (interrupted) {
-            rc = EXIT_INTERRUPTED;
-            break;
-        }
-        rc = sample_batch(s, c->seed, it, tasks, c->meta_batch);
+        rc = interrupted ? EXIT_INTERRUPTED : sample_batch(s, c->seed, it, tasks, c->meta_batch);
+        if (c->hooks)
+            rc = c->hooks->agree(c->hooks->ctx, rc);
         double loss = 0.0;
-        if (rc == EXIT_OK && ml_learner_meta_step(l, c->meta_batch, tasks, &loss) != ML_OK) {
-            progress_finish(&pg);
-            rc = cli_lib_error(l);
-        }
+        if (rc == EXIT_OK)
+            rc = step(l, c, tasks, &loss, &pg);
         free_batch(tasks, c->meta_batch);
         if (rc != EXIT_OK)
             break;
         it++;
         progress_update(&pg, it, loss);
-        if (c->checkpoint_every && c->checkpoint_path && it % c->checkpoint_every == 0 &&
-            it < end && ml_learner_save(l, c->checkpoint_path) != ML_OK) {
-            progress_finish(&pg);
-            rc = cli_lib_error(l);
+        if (c->checkpoint_every && it % c->checkpoint_every == 0 && it < end &&
+            (rc = checkpoint(l, c, &pg)) != EXIT_OK)
             break;
-        }
     }
     progress_finish(&pg);
     sigaction(SIGINT, &old, NULL);

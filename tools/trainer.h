@@ -7,6 +7,21 @@
 
 #include <stdint.h>
 
+/* A run spread over processes (train --mpi): every process runs the same
+ * loop on the same tasks, and the hooks keep them in step. */
+typedef struct trainer_hooks {
+    /* The meta-update of one batch in place of ml_learner_meta_step(); on
+     * failure *msg is the message to print, or NULL for none (a rank
+     * other than the one that reports). */
+    ml_status (*step)(void *ctx, ml_learner *l, uint64_t n, ml_task *const *tasks,
+                      double *loss, const char **msg);
+    /* The exit status every process goes on with, given this one's
+     * (Ctrl-C, a task that could not be drawn): they must stop together,
+     * or the others would wait for the stopped one forever. */
+    int (*agree)(void *ctx, int rc);
+    void *ctx;
+} trainer_hooks;
+
 typedef struct trainer_cfg {
     const char *label;          /* progress prefix; NULL for none */
     uint64_t iterations;        /* meta-updates to do in this run */
@@ -16,6 +31,7 @@ typedef struct trainer_cfg {
     const char *checkpoint_path;
     uint64_t log_every;         /* plain progress lines; 0: every 10% */
     int quiet;
+    const trainer_hooks *hooks; /* NULL: one process, ml_learner_meta_step() */
 } trainer_cfg;
 
 typedef struct trainer_result {

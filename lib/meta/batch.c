@@ -22,7 +22,7 @@
  * equal sizes); gradients of sum_t L_t are taken with the seed T.  Each
  * task's loss value comes from the same loss op on that task's rows alone,
  * so the values reported equal the per-task path's. */
-#include "meta/learner.h"
+#include "meta/batch.h"
 
 #include <string.h>
 
@@ -47,7 +47,15 @@ int ml_batch_applies(const ml_learner *l)
     return 1;
 }
 
-static ml_status load(ml_ad_tape *t, ml_batch *b, size_t T, ml_task *const *tasks)
+/* Room for n items of `size` bytes at *off in mem (64-byte aligned). */
+static void *place(unsigned char *mem, size_t *off, size_t n, size_t size)
+{
+    void *p = mem ? mem + *off : NULL;
+    *off += (n * size + 63) & ~(size_t)63;
+    return p;
+}
+
+size_t ml_batch_layout(ml_batch *b, size_t T, ml_task *const *tasks, void *mem)
 {
     const ml_task *k0 = tasks[0];
     memset(b, 0, sizeof *b);
@@ -55,19 +63,18 @@ static ml_status load(ml_ad_tape *t, ml_batch *b, size_t T, ml_task *const *task
     b->in = (int)k0->in_size;
     b->out = (int)k0->out_size;
     b->classify = k0->ways != 0;
+    size_t off = 0;
     for (int h = 0; h < 2; h++) {
         size_t n = k0->n[h], nx = n * k0->in_size, ny = n * k0->out_size;
         b->n[h] = (int)n;
         if (n == 0)
             continue;
-        b->x[h] = ml_arena_alloc(&t->arena, T * nx * sizeof(float));
+        b->x[h] = place(mem, &off, T * nx, sizeof(float));
         if (b->classify)
-            b->labels[h] = ml_arena_alloc(&t->arena, T * n * sizeof(int));
+            b->labels[h] = place(mem, &off, T * n, sizeof(int));
         else
-            b->y[h] = ml_arena_alloc(&t->arena, T * ny * sizeof(float));
-        if (!b->x[h] || (!b->labels[h] && !b->y[h]))
-            return ml_ad_fail(t, ML_ERR_NOMEM, "batch: out of memory"), t->status;
-        for (size_t i = 0; i < T; i++) {
+            b->y[h] = place(mem, &off, T * ny, sizeof(float));
+        for (size_t i = 0; mem && i < T; i++) {
             memcpy(b->x[h] + i * nx, tasks[i]->x[h], nx * sizeof(float));
             if (b->classify)
                 memcpy(b->labels[h] + i * n, tasks[i]->labels[h], n * sizeof(int));
@@ -75,7 +82,7 @@ static ml_status load(ml_ad_tape *t, ml_batch *b, size_t T, ml_task *const *task
                 memcpy(b->y[h] + i * ny, tasks[i]->y[h], ny * sizeof(float));
         }
     }
-    return ML_OK;
+    return off ? off : 64;
 }
 
 ml_ad_node **ml_batch_begin(ml_learner *l, ml_ad_tape *t, ml_batch *b, size_t n,
@@ -85,10 +92,11 @@ ml_ad_node **ml_batch_begin(ml_learner *l, ml_ad_tape *t, ml_batch *b, size_t n,
     size_t nt = m->ntensors;
     ml_ad_tape_reset(t);
     ml_ad_node **s = ml_arena_alloc(&t->arena, 5 * nt * sizeof *s);
-    if (!s)
+    void *mem = s && tasks ? ml_arena_alloc(&t->arena, ml_batch_layout(b, n, tasks, NULL)) : s;
+    if (!mem)
         return ml_ad_fail(t, ML_ERR_NOMEM, "batch: out of memory"), NULL;
-    if (load(t, b, n, tasks) != ML_OK)
-        return NULL;
+    if (tasks)
+        ml_batch_layout(b, n, tasks, mem);
     ml_nn_param_leaves(t, m, l->meta, 1, s);
     if (l->ops->has_alpha)
         ml_nn_param_leaves(t, m, l->meta + l->n_params, 1, s + nt);
@@ -188,6 +196,28 @@ static ml_ad_node *step(ml_ad_tape *t, ml_ad_node *p, int shared, ml_ad_node *g,
     return shared ? ml_ad_add(t, ml_ad_scale(t, g, -lr), p) : ml_ad_axpy(t, p, -lr, g);
 }
 
+ml_status ml_batch_layer_grads(ml_ad_tape *t, const ml_model *m, ml_ad_node *const *p,
+                               const ml_batch *b, int set, ml_ad_node **z, double *vals,
+                               int create_graph)
+{
+    size_t nl = m->nlayers;
+    ml_ad_node **zin = z + nl, **gz = z + 2 * nl, **ins = z + 3 * nl, **gd = z + 4 * nl;
+    memset(z, 0, 5 * nl * sizeof *z);
+    ml_ad_node *out = ml_batch_forward(t, m, p, b, set, z, zin);
+    ml_ad_node *loss = ml_batch_loss(t, b, out, set, vals);
+    int nd = 0;
+    for (size_t i = 0; i < nl; i++)
+        if (z[i])
+            ins[nd++] = z[i];
+    if (ml_batch_grad(t, b, loss, nd, ins, gd, create_graph) != ML_OK)
+        return t->status;
+    nd = 0;
+    for (size_t i = 0; i < nl; i++)
+        if (z[i])
+            gz[i] = gd[nd++];
+    return ML_OK;
+}
+
 ml_status ml_batch_adapt(ml_learner *l, ml_ad_tape *t, const ml_batch *b,
                          ml_ad_node *const *theta, ml_ad_node *const *alpha, int steps,
                          int create_graph, ml_ad_node **phi, double *vals)
@@ -197,25 +227,14 @@ ml_status ml_batch_adapt(ml_learner *l, ml_ad_tape *t, const ml_batch *b,
     ml_ad_node **z = ml_arena_alloc(&t->arena, 5 * nl * sizeof *z);
     if (!z)
         return ml_ad_fail(t, ML_ERR_NOMEM, "batch: out of memory"), t->status;
-    ml_ad_node **zin = z + nl, **gz = z + 2 * nl, **ins = z + 3 * nl, **gd = z + 4 * nl;
+    ml_ad_node **zin = z + nl, **gz = z + 2 * nl;
     for (size_t k = 0; k < nt; k++)
         phi[k] = theta[k];
     int T = b->T, n = b->n[0];
     for (int s = 0; s < steps && t->status == ML_OK; s++) {
-        memset(z, 0, 5 * nl * sizeof *z);
-        ml_ad_node *out = ml_batch_forward(t, m, phi, b, 0, z, zin);
-        ml_ad_node *loss = ml_batch_loss(t, b, out, 0, s == steps - 1 ? vals : NULL);
-        /* dL/dz of every dense layer, in layer order (non-dense: NULL) */
-        int nd = 0;
-        for (size_t i = 0; i < nl; i++)
-            if (z[i])
-                ins[nd++] = z[i];
-        if (ml_batch_grad(t, b, loss, nd, ins, gd, create_graph) != ML_OK)
+        if (ml_batch_layer_grads(t, m, phi, b, 0, z, s == steps - 1 ? vals : NULL,
+                                 create_graph) != ML_OK)
             break;
-        nd = 0;
-        for (size_t i = 0; i < nl; i++)
-            if (z[i])
-                gz[i] = gd[nd++];
         for (size_t i = 0; i < nl; i++) {
             if (!gz[i])
                 continue;

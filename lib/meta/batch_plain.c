@@ -10,8 +10,9 @@
  * is reset every step: it stays the size of one step, in cache.  The
  * values are those of the per-task path's phi - lr g, up to the last bits
  * of dL/dz (the group's loss is differentiated with the seed T). */
-#include "meta/learner.h"
+#include "meta/batch.h"
 
+#include "core/alloc.h"
 #include "core/blas.h"
 
 #include <string.h>
@@ -35,30 +36,6 @@ static ml_status out_of_memory(ml_ad_tape *t)
     return t->status;
 }
 
-/* The model on `set` at p, and dL/dz of its dense layers (sum_t L_t):
- * z[i], zin[i] and gz[i] for dense layer i.  vals[2 i] (NULL: none)
- * receives task i's loss. */
-static ml_status layer_grads(ml_ad_tape *t, const ml_model *m, ml_ad_node *const *p,
-                             const ml_batch *b, int set, ml_ad_node **z, double *vals)
-{
-    size_t nl = m->nlayers;
-    ml_ad_node **zin = z + nl, **gz = z + 2 * nl, **ins = z + 3 * nl, **gd = z + 4 * nl;
-    memset(z, 0, 5 * nl * sizeof *z);
-    ml_ad_node *out = ml_batch_forward(t, m, p, b, set, z, zin);
-    ml_ad_node *loss = ml_batch_loss(t, b, out, set, vals);
-    int nd = 0;
-    for (size_t i = 0; i < nl; i++)
-        if (z[i])
-            ins[nd++] = z[i];
-    if (ml_batch_grad(t, b, loss, nd, ins, gd, 0) != ML_OK)
-        return t->status;
-    nd = 0;
-    for (size_t i = 0; i < nl; i++)
-        if (z[i])
-            gz[i] = gd[nd++];
-    return ML_OK;
-}
-
 /* Row sums of g [rows, cols] into s, row by row: the order of sum_to. */
 static void row_sums(const float *g, int rows, int cols, float *s)
 {
@@ -68,11 +45,22 @@ static void row_sums(const float *g, int rows, int cols, float *s)
             s[j] += g[(size_t)r * (size_t)cols + (size_t)j];
 }
 
-ml_status ml_batch_adapt_plain(ml_learner *l, ml_ad_tape *t, size_t n,
-                               ml_task *const *tasks, int steps, float *phi, double *vals)
+void *ml_batch_plain_alloc(const ml_learner *l, ml_batch *b, size_t n,
+                           ml_task *const *tasks, float **phi)
+{
+    size_t nphi = (n * l->n_params * sizeof(float) + 63) & ~(size_t)63;
+    unsigned char *mem = ml_malloc(nphi + ml_batch_layout(b, n, tasks, NULL));
+    if (mem)
+        ml_batch_layout(b, n, tasks, mem + nphi);
+    *phi = (float *)mem;
+    return mem;
+}
+
+ml_status ml_batch_adapt_plain(ml_learner *l, ml_ad_tape *t, ml_batch *b, int steps,
+                               float *phi, double *vals)
 {
     const ml_model *m = l->model;
-    size_t nt = m->ntensors, nl = m->nlayers;
+    size_t nt = m->ntensors, nl = m->nlayers, n = (size_t)b->T;
     for (size_t k = 0; k < nt; k++) {
         size_t off = m->tensors[k].offset, sz = m->tensors[k].size;
         for (size_t i = 0; i < n; i++)
@@ -80,20 +68,20 @@ ml_status ml_batch_adapt_plain(ml_learner *l, ml_ad_tape *t, size_t n,
     }
     const float s = -(float)l->inner_lr;
     for (int st = 0; st < steps; st++) {
-        ml_batch b;
         /* Step 0 runs on theta's leaves (one product for the group), the
          * later ones on phi's.  The leaves over phi are dead once dL/dz is
          * known: phi is updated, then the tape reset before any reuse. */
-        ml_ad_node **p = ml_batch_begin(l, t, &b, n, tasks);
+        ml_ad_node **p = ml_batch_begin(l, t, b, n, NULL);
         ml_ad_node **z = p ? ml_arena_alloc(&t->arena, 5 * nl * sizeof *z) : NULL;
         float *sum = z ? ml_arena_alloc(&t->arena, l->n_params * sizeof *sum) : NULL;
         if (!sum)
             return out_of_memory(t);
         if (st > 0)
             ml_batch_phi_leaves(t, m, n, phi, p);
-        if (layer_grads(t, m, p, &b, 0, z, st == steps - 1 ? vals : NULL) != ML_OK)
+        if (ml_batch_layer_grads(t, m, p, b, 0, z, st == steps - 1 ? vals : NULL, 0) !=
+            ML_OK)
             return t->status;
-        int rows = b.n[0];
+        int rows = b->n[0];
         for (size_t i = 0; i < nl; i++) {
             const ml_ad_node *G = z[2 * nl + i], *X = z[nl + i];
             if (!G)
@@ -117,21 +105,20 @@ ml_status ml_batch_adapt_plain(ml_learner *l, ml_ad_tape *t, size_t n,
     return t->status;
 }
 
-ml_status ml_batch_sum_grad(ml_learner *l, ml_ad_tape *t, size_t n, ml_task *const *tasks,
-                            float *phi, int set, float *grad, double *vals)
+ml_status ml_batch_sum_grad(ml_learner *l, ml_ad_tape *t, ml_batch *b, float *phi, int set,
+                            float *grad, double *vals)
 {
     const ml_model *m = l->model;
-    size_t nl = m->nlayers;
-    ml_batch b;
-    ml_ad_node **p = ml_batch_begin(l, t, &b, n, tasks);
+    size_t nl = m->nlayers, n = (size_t)b->T;
+    ml_ad_node **p = ml_batch_begin(l, t, b, n, NULL);
     ml_ad_node **z = p ? ml_arena_alloc(&t->arena, 5 * nl * sizeof *z) : NULL;
     if (!z)
         return out_of_memory(t);
     ml_batch_phi_leaves(t, m, n, phi, p);
-    if (layer_grads(t, m, p, &b, set, z, vals) != ML_OK)
+    if (ml_batch_layer_grads(t, m, p, b, set, z, vals, 0) != ML_OK)
         return t->status;
     /* sum_t x_t^T G_t = x^T G over all the group's rows: one product */
-    int rows = (int)n * b.n[set];
+    int rows = (int)n * b->n[set];
     for (size_t i = 0; i < nl; i++) {
         const ml_ad_node *G = z[2 * nl + i], *X = z[nl + i];
         if (!G)

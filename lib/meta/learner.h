@@ -146,65 +146,6 @@ ml_status ml_meta_plain_grad(ml_learner *l, ml_worker *w, const ml_task *task, i
 
 
 
-/* The meta-batch in one graph (meta/batch.c). */
-/* A group of T tasks of the same sizes, their examples stacked row-wise in
- * the tape's arena. */
-typedef struct ml_batch {
-    int T;                /* tasks */
-    int n[2];             /* examples per task: support, query */
-    int in, out;          /* input size; outputs or classes */
-    int classify;         /* softmax cross-entropy on labels, else MSE */
-    float *x[2];          /* [T n, in] */
-    float *y[2];          /* [T n, out] (regression) */
-    int *labels[2];       /* [T n] (classification) */
-} ml_batch;
-/* Whether two tasks can share a graph (the same sizes everywhere). */
-int ml_batch_same_sizes(const ml_task *a, const ml_task *b);
-/* Whether the learner's meta-gradients go group by group: a strategy with
- * batch_gradient and a model of dense layers and elementwise activations
- * (Reptile's inner Adam excluded). */
-int ml_batch_applies(const ml_learner *l);
-/* Starts the graph of n tasks on a reset tape: their data into b, and 5 nt
- * node slots (nt: the model's tensors) holding theta's leaves, then
- * alpha's (strategies with step sizes), then room for phi and two more
- * sets.  NULL, with the error on the tape, on failure. */
-ml_ad_node **ml_batch_begin(ml_learner *l, ml_ad_tape *t, ml_batch *b, size_t n,
-                            ml_task *const *tasks);
-/* The model on set `set` (0 support, 1 query) of every task: [T n, outputs].
- * params[k] is tensor k, shared by the tasks (the model's shape) or one
- * per task (a leading T dim).  z[i] / zin[i] (NULL allowed) receive dense
- * layer i's output [T n, M] and input [T n, K]. */
-ml_ad_node *ml_batch_forward(ml_ad_tape *t, const ml_model *m,
-                             ml_ad_node *const *params, const ml_batch *b, int set,
-                             ml_ad_node **z, ml_ad_node **zin);
-/* The mean loss over the rows of `out`, (1/T) sum_t L_t; vals[2 i]
- * (vals may be NULL) receives task i's own loss. */
-ml_ad_node *ml_batch_loss(ml_ad_tape *t, const ml_batch *b, ml_ad_node *out, int set,
-                          double *vals);
-/* ml_ad_grad of sum_t L_t, given ml_batch_loss's mean. */
-ml_status ml_batch_grad(ml_ad_tape *t, const ml_batch *b, ml_ad_node *loss, int nin,
-                        ml_ad_node *const *ins, ml_ad_node **grads, int create_graph);
-/* ml_meta_adapt_graph for the whole group: from the shared theta, `steps`
- * inner steps per task into phi (per-task nodes, or theta itself when
- * steps is 0); vals[2 i] receives task i's support loss before the last
- * step. */
-ml_status ml_batch_adapt(ml_learner *l, ml_ad_tape *t, const ml_batch *b,
-                         ml_ad_node *const *theta, ml_ad_node *const *alpha, int steps,
-                         int create_graph, ml_ad_node **phi, double *vals);
-/* Plain (first-order) inner loops of a group (meta/batch_plain.c).  phi
- * holds n n_params floats: tensor k of task i at n offset_k + i size_k. */
-/* Leaves over phi, tensor k as [n, tensor k's shape], into p. */
-void ml_batch_phi_leaves(ml_ad_tape *t, const ml_model *m, size_t n, float *phi,
-                         ml_ad_node **p);
-/* `steps` SGD steps of every task from theta into phi; vals[2 i] (NULL
- * allowed) receives task i's support loss before the last step. */
-ml_status ml_batch_adapt_plain(ml_learner *l, ml_ad_tape *t, size_t n,
-                               ml_task *const *tasks, int steps, float *phi, double *vals);
-/* The sum over the tasks of the gradients of their losses on `set` at
- * their phi, into grad (n_params floats); vals[2 i] as above. */
-ml_status ml_batch_sum_grad(ml_learner *l, ml_ad_tape *t, size_t n, ml_task *const *tasks,
-                            float *phi, int set, float *grad, double *vals);
-
 /* Running over tasks (meta/run.c); errors go to the learner's message. */
 ml_status ml_meta_gradient_run(ml_learner *l, size_t n, ml_task *const *tasks,
                                float *out, double *loss);

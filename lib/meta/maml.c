@@ -1,5 +1,5 @@
 /* MAML (exact second order), first-order MAML and Meta-SGD. */
-#include "meta/learner.h"
+#include "meta/batch.h"
 
 #include "core/alloc.h"
 
@@ -89,12 +89,14 @@ static ml_status fomaml_batch(ml_learner *l, ml_worker *w, size_t n, ml_task *co
                               float *grad, double *vals)
 {
     ml_ad_tape *t = &w->tape;
-    float *phi = ml_malloc(n * l->n_params * sizeof *phi);
-    if (!phi)
+    ml_batch b;
+    float *phi;
+    void *mem = ml_batch_plain_alloc(l, &b, n, tasks, &phi);
+    if (!mem)
         return ml_error(NULL, ML_ERR_NOMEM, "fomaml: out of memory");
-    if (ml_batch_adapt_plain(l, t, n, tasks, l->inner_steps, phi, NULL) == ML_OK)
-        ml_batch_sum_grad(l, t, n, tasks, phi, 1, grad, vals);
-    ml_free(phi);
+    if (ml_batch_adapt_plain(l, t, &b, l->inner_steps, phi, NULL) == ML_OK)
+        ml_batch_sum_grad(l, t, &b, phi, 1, grad, vals);
+    ml_free(mem);
     return t->status == ML_OK ? ML_OK : ml_error(NULL, t->status, "%s", t->msg);
 }
 

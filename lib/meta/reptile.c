@@ -1,6 +1,6 @@
 /* Reptile: S inner steps from theta to phi_T; the task's meta-gradient is
  * theta - phi_T, applied with step epsilon (see ml_learner_apply_gradient). */
-#include "meta/learner.h"
+#include "meta/batch.h"
 
 #include "core/alloc.h"
 
@@ -27,11 +27,13 @@ static ml_status reptile_batch(ml_learner *l, ml_worker *w, size_t n, ml_task *c
     const ml_model *m = l->model;
     for (size_t i = 0; i < n; i++)
         vals[2 * i] = NAN; /* no inner step, no loss */
-    float *phi = ml_malloc(n * l->n_params * sizeof *phi);
-    if (!phi)
+    ml_batch b;
+    float *phi;
+    void *mem = ml_batch_plain_alloc(l, &b, n, tasks, &phi);
+    if (!mem)
         return ml_error(NULL, ML_ERR_NOMEM, "reptile: out of memory");
-    if (ml_batch_adapt_plain(l, t, n, tasks, l->inner_steps, phi, vals) != ML_OK) {
-        ml_free(phi);
+    if (ml_batch_adapt_plain(l, t, &b, l->inner_steps, phi, vals) != ML_OK) {
+        ml_free(mem);
         return ml_error(NULL, t->status, "%s", t->msg);
     }
     memset(grad, 0, l->n_params * sizeof(float));
@@ -42,7 +44,7 @@ static ml_status reptile_batch(ml_learner *l, ml_worker *w, size_t n, ml_task *c
             for (size_t j = 0; j < sz; j++)
                 grad[off + j] += th[j] - ph[i * sz + j];
     }
-    ml_free(phi);
+    ml_free(mem);
     return ML_OK;
 }
 

@@ -1,7 +1,7 @@
 /* Running a learner over tasks: meta-gradients, updates, evaluation and
  * prediction.  Tasks run on the worker pool; results are written per task
  * and combined in task order, so they do not depend on the thread count. */
-#include "meta/learner.h"
+#include "meta/batch.h"
 
 #include "core/alloc.h"
 

@@ -16,6 +16,19 @@ typedef struct ml_batch {
     float *y[2];          /* [T n, out] (regression) */
     int *labels[2];       /* [T n] (classification) */
 } ml_batch;
+/* Adapted dense weights kept implicit, as low-rank corrections of the
+ * shared ones: task t's weights and bias after the inner steps s are
+ *   W - lr sum_s x_s[t]^T g_s[t],   b - lr sum_s 1^T g_s[t]
+ * with x_s [T n, K] the layer's support inputs and g_s [T n, M] the
+ * gradients at its outputs in step s (n support rows per task).  A layer
+ * computes x W' + b' as x W + b - lr sum_s (x x_s^T + 1) g_s: two products
+ * of n columns per task instead of forming W'. */
+typedef struct ml_batch_terms {
+    int steps;            /* terms per low-rank layer so far */
+    int cap;              /* room per layer */
+    float coef;           /* -lr */
+    ml_ad_node **x, **g;  /* layer i, step s at [i cap + s]; NULL: formed */
+} ml_batch_terms;
 /* Whether two tasks can share a graph (the same sizes everywhere). */
 int ml_batch_same_sizes(const ml_task *a, const ml_task *b);
 /* Whether the learner's meta-gradients go group by group: a strategy with
@@ -35,11 +48,12 @@ ml_ad_node **ml_batch_begin(ml_learner *l, ml_ad_tape *t, ml_batch *b, size_t n,
                             ml_task *const *tasks);
 /* The model on set `set` (0 support, 1 query) of every task: [T n, outputs].
  * params[k] is tensor k, shared by the tasks (the model's shape) or one
- * per task (a leading T dim).  z[i] / zin[i] (NULL allowed) receive dense
- * layer i's output [T n, M] and input [T n, K]. */
+ * per task (a leading T dim); lr (NULL: none) the low-rank corrections of
+ * shared layers.  z[i] / zin[i] (NULL allowed) receive dense layer i's
+ * output [T n, M] and input [T n, K]. */
 ml_ad_node *ml_batch_forward(ml_ad_tape *t, const ml_model *m,
-                             ml_ad_node *const *params, const ml_batch *b, int set,
-                             ml_ad_node **z, ml_ad_node **zin);
+                             ml_ad_node *const *params, const ml_batch_terms *lr,
+                             const ml_batch *b, int set, ml_ad_node **z, ml_ad_node **zin);
 /* The mean loss over the rows of `out`, (1/T) sum_t L_t; vals[2 i]
  * (vals may be NULL) receives task i's own loss. */
 ml_ad_node *ml_batch_loss(ml_ad_tape *t, const ml_batch *b, ml_ad_node *out, int set,
@@ -52,16 +66,18 @@ ml_status ml_batch_grad(ml_ad_tape *t, const ml_batch *b, ml_ad_node *loss, int 
  * z[2 nl + i] (nl: the model's layers; z holds 5 nl slots, the last 2 nl
  * scratch; other layers' slots NULL); vals as ml_batch_loss. */
 ml_status ml_batch_layer_grads(ml_ad_tape *t, const ml_model *m, ml_ad_node *const *p,
-                               const ml_batch *b, int set, ml_ad_node **z, double *vals,
-                               int create_graph);
+                               const ml_batch_terms *lr, const ml_batch *b, int set,
+                               ml_ad_node **z, double *vals, int create_graph);
 /* ml_meta_adapt_graph for the whole group: from the shared theta, `steps`
- * inner steps per task into phi (per-task nodes, or theta itself when
- * steps is 0); vals[2 i] receives task i's support loss before the last
- * step. */
+ * inner steps per task into phi (per-task nodes, or theta itself) and lr
+ * (the low-rank corrections of the layers where they are cheaper; none
+ * with per-parameter step sizes alpha); vals[2 i] receives task i's
+ * support loss before the last step. */
 ml_status ml_batch_adapt(ml_learner *l, ml_ad_tape *t, const ml_batch *b,
                          ml_ad_node *const *theta, ml_ad_node *const *alpha, int steps,
-                         int create_graph, ml_ad_node **phi, double *vals);
-/* Plain (first-order) inner loops of a group (meta/batch_plain.c).  phi
+                         int create_graph, ml_ad_node **phi, ml_batch_terms *lr,
+                         double *vals);
+/* Plain inner loops of a group, Reptile's (meta/batch_plain.c).  phi
  * holds n n_params floats: tensor k of task i at n offset_k + i size_k. */
 /* Leaves over phi, tensor k as [n, tensor k's shape], into p. */
 void ml_batch_phi_leaves(ml_ad_tape *t, const ml_model *m, size_t n, float *phi,
@@ -75,9 +91,5 @@ void *ml_batch_plain_alloc(const ml_learner *l, ml_batch *b, size_t n,
  * before the last step. */
 ml_status ml_batch_adapt_plain(ml_learner *l, ml_ad_tape *t, ml_batch *b, int steps,
                                float *phi, double *vals);
-/* The sum over b's tasks of the gradients of their losses on `set` at
- * their phi, into grad (n_params floats); vals[2 i] as above. */
-ml_status ml_batch_sum_grad(ml_learner *l, ml_ad_tape *t, ml_batch *b, float *phi, int set,
-                            float *grad, double *vals);
 
 #endif

@@ -1,6 +1,6 @@
-/* Plain inner loops for a group of tasks in one graph (first-order MAML,
- * Reptile): nothing here is differentiated twice, so a step's graph is
- * only the forward pass and dL/dz of each dense layer, and the updates
+/* Plain inner loops for a group of tasks in one graph (Reptile's several
+ * SGD steps): nothing here is differentiated, so a step's graph is only
+ * the forward pass and dL/dz of each dense layer, and the updates
  *
  *   W_t <- W_t - lr x_t^T G_t,   b_t <- b_t - lr (sum of G_t's rows)
  *
@@ -61,10 +61,16 @@ ml_status ml_batch_adapt_plain(ml_learner *l, ml_ad_tape *t, ml_batch *b, int st
 {
     const ml_model *m = l->model;
     size_t nt = m->ntensors, nl = m->nlayers, n = (size_t)b->T;
+    /* phi_t = theta for every task (loops: tensors of a few dozen floats
+     * make memcpy calls cost more than the copies) */
     for (size_t k = 0; k < nt; k++) {
         size_t off = m->tensors[k].offset, sz = m->tensors[k].size;
-        for (size_t i = 0; i < n; i++)
-            memcpy(phi + n * off + i * sz, l->meta + off, sz * sizeof(float));
+        const float *th = l->meta + off;
+        for (size_t i = 0; i < n; i++) {
+            float *dst = phi + n * off + i * sz;
+            for (size_t j = 0; j < sz; j++)
+                dst[j] = th[j];
+        }
     }
     const float s = -(float)l->inner_lr;
     for (int st = 0; st < steps; st++) {
@@ -78,7 +84,7 @@ ml_status ml_batch_adapt_plain(ml_learner *l, ml_ad_tape *t, ml_batch *b, int st
             return out_of_memory(t);
         if (st > 0)
             ml_batch_phi_leaves(t, m, n, phi, p);
-        if (ml_batch_layer_grads(t, m, p, b, 0, z, st == steps - 1 ? vals : NULL, 0) !=
+        if (ml_batch_layer_grads(t, m, p, NULL, b, 0, z, st == steps - 1 ? vals : NULL, 0) !=
             ML_OK)
             return t->status;
         int rows = b->n[0];
@@ -103,32 +109,4 @@ ml_status ml_batch_adapt_plain(ml_learner *l, ml_ad_tape *t, ml_batch *b, int st
         }
     }
     return t->status;
-}
-
-ml_status ml_batch_sum_grad(ml_learner *l, ml_ad_tape *t, ml_batch *b, float *phi, int set,
-                            float *grad, double *vals)
-{
-    const ml_model *m = l->model;
-    size_t nl = m->nlayers, n = (size_t)b->T;
-    ml_ad_node **p = ml_batch_begin(l, t, b, n, NULL);
-    ml_ad_node **z = p ? ml_arena_alloc(&t->arena, 5 * nl * sizeof *z) : NULL;
-    if (!z)
-        return out_of_memory(t);
-    ml_batch_phi_leaves(t, m, n, phi, p);
-    if (ml_batch_layer_grads(t, m, p, b, set, z, vals, 0) != ML_OK)
-        return t->status;
-    /* sum_t x_t^T G_t = x^T G over all the group's rows: one product */
-    int rows = (int)n * b->n[set];
-    for (size_t i = 0; i < nl; i++) {
-        const ml_ad_node *G = z[2 * nl + i], *X = z[nl + i];
-        if (!G)
-            continue;
-        const ml_nn_layer *L = &m->layers[i];
-        const ml_nn_tensor *tw = &m->tensors[L->first_tensor],
-                           *tb = &m->tensors[L->first_tensor + 1];
-        int K = (int)L->in_size, M = (int)L->out_size;
-        ml_sgemm(1, 0, K, M, rows, 1.0f, X->val, K, G->val, M, 0.0f, grad + tw->offset, M);
-        row_sums(G->val, rows, M, grad + tb->offset);
-    }
-    return ML_OK;
 }

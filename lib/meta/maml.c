@@ -50,9 +50,13 @@ static ml_status graph_gradient(ml_learner *l, ml_worker *w, const ml_task *task
 }
 
 /* graph_gradient for a group of tasks in one graph (meta/batch.c): the
- * sum of their meta-gradients. */
-static ml_status graph_batch(ml_learner *l, ml_worker *w, size_t n, ml_task *const *tasks,
-                             float *grad, double *vals)
+ * sum of their meta-gradients.  Without create_graph, first-order MAML:
+ * the inner gradients are constants, and the gradient of the query losses
+ * with respect to theta through phi = theta - lr g is the sum of their
+ * gradients at phi. */
+static ml_status group_gradient(ml_learner *l, ml_worker *w, size_t n,
+                                ml_task *const *tasks, float *grad, double *vals,
+                                int create_graph)
 {
     ml_ad_tape *t = &w->tape;
     size_t nt = l->model->ntensors;
@@ -61,14 +65,27 @@ static ml_status graph_batch(ml_learner *l, ml_worker *w, size_t n, ml_task *con
     ml_ad_node **s = ml_batch_begin(l, t, &b, n, tasks);
     if (s) { /* theta, alpha, phi, then the gradients of theta and alpha */
         ml_ad_node **theta = s, **alpha = s + nt, **phi = s + 2 * nt, **g = s + 3 * nt;
-        ml_batch_adapt(l, t, &b, theta, with_alpha ? alpha : NULL, l->inner_steps, 1, phi,
-                       NULL);
-        ml_ad_node *out = ml_batch_forward(t, l->model, phi, &b, 1, NULL, NULL);
+        ml_batch_terms lr;
+        ml_batch_adapt(l, t, &b, theta, with_alpha ? alpha : NULL, l->inner_steps,
+                       create_graph, phi, &lr, NULL);
+        ml_ad_node *out = ml_batch_forward(t, l->model, phi, &lr, &b, 1, NULL, NULL);
         if (ml_batch_grad(t, &b, ml_batch_loss(t, &b, out, 1, vals),
                           (int)(with_alpha ? 2 * nt : nt), theta, g, 0) == ML_OK)
             copy_grads(l, g, grad);
     }
     return t->status == ML_OK ? ML_OK : ml_error(NULL, t->status, "%s", t->msg);
+}
+
+static ml_status graph_batch(ml_learner *l, ml_worker *w, size_t n, ml_task *const *tasks,
+                             float *grad, double *vals)
+{
+    return group_gradient(l, w, n, tasks, grad, vals, 1);
+}
+
+static ml_status fomaml_batch(ml_learner *l, ml_worker *w, size_t n, ml_task *const *tasks,
+                              float *grad, double *vals)
+{
+    return group_gradient(l, w, n, tasks, grad, vals, 0);
 }
 
 /* First-order MAML: adapt with plain SGD, then the query gradient at the
@@ -81,23 +98,6 @@ static ml_status fomaml_gradient(ml_learner *l, ml_worker *w, const ml_task *tas
     if (st != ML_OK)
         return st;
     return ml_meta_plain_grad(l, w, task, 1, w->phi, grad, loss);
-}
-
-/* First-order MAML for a group: plain inner steps, then the query
- * gradients at the adapted parameters, summed over the tasks. */
-static ml_status fomaml_batch(ml_learner *l, ml_worker *w, size_t n, ml_task *const *tasks,
-                              float *grad, double *vals)
-{
-    ml_ad_tape *t = &w->tape;
-    ml_batch b;
-    float *phi;
-    void *mem = ml_batch_plain_alloc(l, &b, n, tasks, &phi);
-    if (!mem)
-        return ml_error(NULL, ML_ERR_NOMEM, "fomaml: out of memory");
-    if (ml_batch_adapt_plain(l, t, &b, l->inner_steps, phi, NULL) == ML_OK)
-        ml_batch_sum_grad(l, t, &b, phi, 1, grad, vals);
-    ml_free(mem);
-    return t->status == ML_OK ? ML_OK : ml_error(NULL, t->status, "%s", t->msg);
 }
 
 const ml_strategy_ops ml_strategy_maml = {.name = "maml", .needs_query = 1,

@@ -157,6 +157,10 @@ static const maml_case maml_cases[] = {
     {"relu 1-8-1, 2 steps", 0, 2, {8, 1}, ML_LAYER_RELU, 0.1, 2},
     {"tanh 2-6-3 classification, 1 step", 1, 2, {6, 3}, ML_LAYER_TANH, 0.5, 1},
     {"tanh 2-6-3 classification, 2 steps", 1, 2, {6, 3}, ML_LAYER_TANH, 0.5, 2},
+    /* Hidden layers wide enough that the adapted weights stay low-rank
+     * corrections of theta's (lib/meta/batch.c), over two steps too. */
+    {"tanh 1-12-12-1, 2 steps", 0, 3, {12, 12, 1}, ML_LAYER_TANH, 0.1, 2},
+    {"relu 1-10-10-1, 1 step", 0, 3, {10, 10, 1}, ML_LAYER_RELU, 0.1, 1},
 };
 enum { N_MAML_CASES = sizeof maml_cases / sizeof maml_cases[0] };
 

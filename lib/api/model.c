@@ -191,6 +191,9 @@ ml_status ml_model_describe(const ml_model *model, char *buf, size_t cap,
     /* Two passes of the same printer: measure, then write what fits. */
     char tmp[64];
     size_t len = 0;
+    /* Terminated up front: with cap 1 not even the first piece fits. */
+    if (cap)
+        buf[0] = '\0';
     for (size_t i = 0; i <= model->nlayers; i++) {
         int n;
         if (i == 0) {
@@ -218,8 +221,6 @@ ml_status ml_model_describe(const ml_model *model, char *buf, size_t cap,
         }
         len += (size_t)n;
     }
-    if (cap && len == 0)
-        buf[0] = '\0';
     if (out_len)
         *out_len = len;
     if (cap && len >= cap)

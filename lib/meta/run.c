@@ -179,7 +179,10 @@ ml_status ml_meta_apply(ml_learner *l, const float *grad)
                                 "the Reptile step would make parameter %zu non-finite", j);
         for (size_t j = 0; j < l->n_meta; j++)
             l->meta[j] -= eps * grad[j];
-    } else {
+    } else if (l->n_meta) {
+        /* (A prototypical network over an embedding without parameters
+         * has nothing to update; the optimiser's state is sized by its
+         * first non-empty step.) */
         ml_status st = ml_opt_step(&l->opt, l->n_meta, l->meta, grad);
         if (st != ML_OK)
             return ml_error(l->err, st, "%s", l->opt.err);

@@ -92,7 +92,10 @@ ml_status ml_opt_set(ml_optimizer *o, int key, double v)
     if (!ok)
         return ml_error(o->err, ML_ERR_INVALID_ARG,
                         "optimizer: value %g out of range for parameter %d", v, key);
-    *f = v;
+    /* -0 is kept as +0: files skip a value equal to the default (0 for
+     * momentum and weight decay), so -0 would load back as +0 and a saved
+     * optimiser would not save the same bytes again. */
+    *f = v == 0 ? 0.0 : v;
     return ML_OK;
 }
 

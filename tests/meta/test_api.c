@@ -131,6 +131,10 @@ START_TEST(test_model_errors)
     EXPECT(ml_model_describe(m, buf, 8, &len), ML_ERR_RANGE);
     ck_assert_str_eq(buf, "in 1x28");
     ck_assert_uint_eq(len, strlen(full));
+    /* Room for the terminator only: still a string (found by fuzzing). */
+    memset(buf, 'x', sizeof buf);
+    EXPECT(ml_model_describe(m, buf, 1, &len), ML_ERR_RANGE);
+    ck_assert_int_eq(buf[0], '\0');
     ck_assert_int_eq(ml_model_describe(m, buf, sizeof buf, NULL), ML_OK);
     ck_assert_str_eq(buf, full);
     ml_model_free(m);

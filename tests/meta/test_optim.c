@@ -271,6 +271,20 @@ START_TEST(test_hyperparameter_validation)
     ck_assert_int_eq(ml_optimizer_create(&o, ML_OPTIMIZER_SGD), ML_OK);
     ck_assert_int_eq(ml_optimizer_set(o, ML_OPT_MOMENTUM, 0), ML_OK);
     ck_assert_int_eq(ml_optimizer_set(o, ML_OPT_NESTEROV, 1), ML_OK);
+    /* -0 is taken as +0, so that a saved optimiser saves the same bytes
+     * once loaded again (found by fuzzing). */
+    ck_assert_int_eq(ml_optimizer_set(o, ML_OPT_WEIGHT_DECAY, -0.0), ML_OK);
+    double wd = NAN;
+    ck_assert_int_eq(ml_optimizer_get(o, ML_OPT_WEIGHT_DECAY, &wd), ML_OK);
+    ck_assert(wd == 0 && !signbit(wd));
+    unsigned char saved[256], again[256];
+    size_t n_saved = 0, n_again = 0;
+    ck_assert_int_eq(ml_optimizer_save_buffer(o, saved, sizeof saved, &n_saved), ML_OK);
+    ml_optimizer *loaded;
+    ck_assert_int_eq(ml_optimizer_load_buffer(&loaded, saved, n_saved), ML_OK);
+    ck_assert_int_eq(ml_optimizer_save_buffer(loaded, again, sizeof again, &n_again), ML_OK);
+    ck_assert(n_saved == n_again && memcmp(saved, again, n_saved) == 0);
+    ml_optimizer_free(loaded);
     ml_optimizer_free(o);
 }
 END_TEST

@@ -74,31 +74,6 @@ void ml_lstm_free(ml_lstm *l)
     ml_free(l);
 }
 
-ml_status ml_lstm_clone(const ml_lstm *src, ml_lstm **out)
-{
-    ml_lstm *l;
-    if (ml_lstm_new(&l) != ML_OK)
-        return ML_ERR_NOMEM;
-    if (alloc_weights(l, src->shape) != ML_OK) {
-        ml_lstm_free(l);
-        return ML_ERR_NOMEM;
-    }
-    memcpy(l->w, src->w, src->n_w * sizeof(float));
-    l->scale = src->scale;
-    l->horizon = src->horizon;
-    l->unroll = src->unroll;
-    l->problems = src->problems;
-    l->exact = src->exact;
-    l->meta_lr = src->meta_lr;
-    l->adam.lr = src->meta_lr;
-    l->loss_power = src->loss_power;
-    l->seed = src->seed;
-    l->meta_steps = src->meta_steps;
-    l->rng = src->rng;
-    *out = l;
-    return ML_OK;
-}
-
 ml_status ml_lstm_reshape(ml_lstm *l, ml_lstm_shape s)
 {
     if (alloc_weights(l, s) != ML_OK)

@@ -106,8 +106,6 @@ typedef struct ml_lstm {
 /* Defaults, weights drawn from the seed.  ML_ERR_NOMEM. */
 ml_status ml_lstm_new(ml_lstm **out);
 void ml_lstm_free(ml_lstm *l);
-/* A deep copy of settings and weights (no step or trajectory state). */
-ml_status ml_lstm_clone(const ml_lstm *src, ml_lstm **out);
 /* New shape: reallocate and redraw the weights from the seed. */
 ml_status ml_lstm_reshape(ml_lstm *l, ml_lstm_shape s);
 /* Drops the step state and the trajectory in flight. */

@@ -77,7 +77,8 @@ ml_ad_node *ml_lstm_inputs(ml_ad_tape *t, ml_lstm_shape s, const float *g, size_
     int shape[2] = {n_inputs(s), (int)n};
     if (!s.preprocess)
         return ml_ad_const(t, 2, shape, g);
-    ml_ad_node *x = ml_ad_zeros(t, 2, shape);
+    /* a constant; every element is written below */
+    ml_ad_node *x = ml_ad_node_new(t, ML_AD_LEAF, 2, shape, NULL, NULL);
     if (!x)
         return NULL;
     const float p = ML_LSTM_PRE_P, small = expf(-p), big = expf(p);

@@ -13,10 +13,10 @@
  *   mpirun -np R mpi_sine [ITERATIONS [OUT.mlrn]]    defaults 2000, mpi_sine.mlrn
  *   mpi_sine ITERATIONS OUT.mlrn --serial            one process, ml_learner_meta_step()
  *
- * Every R writes the same bytes.  --serial agrees with them up to the
- * order of float additions: the library adds this MLP's tasks in groups
- * inside one graph, which ranks cannot reproduce (docs/scaling.md).
- * tests/mpi checks both. */
+ * Every R writes the same bytes, and so does --serial: the ranks follow
+ * the library's own split of the meta-batch into parts (for this MLP, two
+ * groups of tasks each differentiated in one graph) and add the parts'
+ * sums in its order (docs/scaling.md).  tests/mpi checks both. */
 #include "mpi_meta.h"
 
 #include <metalearn.h>

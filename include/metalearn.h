@@ -1098,6 +1098,74 @@ ML_API ml_status ml_learner_meta_gradient(ml_learner *learner, size_t n_tasks,
                                           size_t count, double *out_loss);
 
 /**
+ * @brief How ml_learner_meta_gradient() divides a meta-batch into parts:
+ * for hosts that spread a meta-batch over processes (MPI) and want the
+ * one-process result bit for bit.
+ *
+ * The library computes each part's meta-gradient sum on its own: a part is
+ * one task, or, for strategies that differentiate several tasks in one
+ * graph, a run of up to 16 consecutive tasks of the same sizes.  The plan
+ * depends on the strategy, the model and the tasks' sizes, never on
+ * ::ML_LEARNER_THREADS.  How the parts' sums make the mean is documented
+ * at ml_learner_meta_gradient_partial().
+ * @param learner The learner (not changed).
+ * @param n_tasks Number of tasks in the meta-batch.
+ * @param tasks `n_tasks` tasks, borrowed for the call.
+ * @param bounds Caller buffer of `bounds_count` entries; receives
+ *        `*out_parts + 1` bounds: part p is tasks `bounds[p]` to
+ *        `bounds[p + 1] - 1`, with `bounds[0]` 0 and `bounds[*out_parts]`
+ *        `n_tasks`.
+ * @param bounds_count Capacity of `bounds`: at least `n_tasks + 1`.
+ * @param out_parts Receives the number of parts (1 to `n_tasks`).
+ * @return ::ML_OK; ::ML_ERR_INVALID_ARG (NULL pointers, n_tasks 0, a task
+ *         the strategy cannot use); ::ML_ERR_SHAPE (a task's sizes do not
+ *         fit the model, `bounds_count` too small).
+ */
+ML_API ml_status ml_learner_meta_gradient_parts(const ml_learner *learner, size_t n_tasks,
+                                                ml_task *const *tasks, size_t *bounds,
+                                                size_t bounds_count, size_t *out_parts);
+
+/**
+ * @brief The undivided meta-gradient sums of a range of a meta-batch's
+ * parts (ml_learner_meta_gradient_parts()), and their tasks' meta-losses.
+ *
+ * ml_learner_meta_gradient() on the same tasks gives, bit for bit: part
+ * 0's sum, part 1's sum added to it elementwise in float, then part 2's,
+ * and so on in part order; then every element multiplied by the float
+ * `1.0f / n_tasks`.  Its loss is the tasks' losses added in task order in
+ * double, divided by `n_tasks`.  Processes that each compute a contiguous
+ * range of parts and exchange the sums (and losses) therefore reproduce
+ * the one-process meta-gradient exactly; pass the mean to
+ * ml_learner_apply_gradient().  Only the tasks of the range are computed,
+ * on the learner's worker threads.
+ * @param learner The learner; its meta-parameters are not changed.
+ * @param n_tasks Number of tasks in the whole meta-batch.
+ * @param tasks The whole meta-batch, as given to
+ *        ml_learner_meta_gradient_parts(); borrowed for the call.
+ * @param first_part First part to compute.
+ * @param end_part One past the last part to compute (`first_part` <=
+ *        `end_part` <= the number of parts; equal: nothing is computed).
+ * @param out_sums Caller buffer: part `first_part + i`'s sum at
+ *        `i * ml_learner_num_meta_params()`; may be NULL only when the
+ *        range is empty.
+ * @param count Floats in `out_sums`: exactly `(end_part - first_part) *
+ *        ml_learner_num_meta_params()`.
+ * @param out_losses Receives the meta-loss of each task of the range, in
+ *        task order; may be NULL.
+ * @param losses_count Entries in `out_losses` (ignored when it is NULL):
+ *        exactly the number of tasks in the range.
+ * @return As ml_learner_meta_gradient() (::ML_ERR_NUMERIC for a non-finite
+ *         sum or loss; the outputs are then not written);
+ *         ::ML_ERR_INVALID_ARG for a part range outside the plan;
+ *         ::ML_ERR_SHAPE for a wrong `count` or `losses_count`.
+ */
+ML_API ml_status ml_learner_meta_gradient_partial(ml_learner *learner, size_t n_tasks,
+                                                  ml_task *const *tasks, size_t first_part,
+                                                  size_t end_part, float *out_sums,
+                                                  size_t count, double *out_losses,
+                                                  size_t losses_count);
+
+/**
  * @brief Applies a meta-gradient (for example one summed across processes
  * and divided by their number) with the outer optimiser, and counts one
  * iteration.  For Reptile: theta -= epsilon * gradient, epsilon annealed.

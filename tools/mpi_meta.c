@@ -1,12 +1,12 @@
-/* A meta-batch's gradient over MPI ranks, summed in task order (see
- * mpi_meta.h for why not MPI_Allreduce).
+/* A meta-batch's gradient over MPI ranks, added in the library's own
+ * part order (see mpi_meta.h for why not MPI_Allreduce).
  *
- * Each task has a record: its gradient (n_meta floats), then its meta-loss
- * and status as two doubles, copied in bytewise.  A rank fills the records
- * of its slice and one MPI_Allgatherv of bytes hands every rank all of
- * them, failures included: one collective a step, which matters when the
- * ranks share their cores with other work and each collective waits for
- * the slowest to be scheduled. */
+ * Each rank's record, 8-byte aligned: its status (a double), its tasks'
+ * meta-losses (doubles), then its parts' sums (n_meta floats each, padded
+ * to 8 bytes).  A rank fills its own and one MPI_Allgatherv of bytes hands
+ * every rank all of them, failures included: one collective a step, which
+ * matters when the ranks share their cores with other work and each
+ * collective waits for the slowest to be scheduled. */
 #include "mpi_meta.h"
 
 #include <limits.h>
@@ -15,29 +15,22 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { TAIL = 2 * sizeof(double) / sizeof(float) };   /* floats after a gradient */
-
-static size_t rec_floats(const mpi_meta *m)
+static size_t pad8(size_t bytes)
 {
-    return m->n_meta + TAIL;
+    return (bytes + 7) / 8 * 8;
 }
 
-static float *record(const mpi_meta *m, size_t task)
+/* Bytes of a record of `parts` parts and `tasks` tasks. */
+static size_t rec_bytes(const mpi_meta *m, size_t parts, size_t tasks)
 {
-    return m->recs + task * rec_floats(m);
+    return sizeof(double) * (1 + tasks) + pad8(parts * m->n_meta * sizeof(float));
 }
 
-static void set_tail(const mpi_meta *m, size_t task, double loss, ml_status st)
+/* The most all records of n tasks can take, whatever the parts. */
+static size_t buf_bytes(const mpi_meta *m, size_t n)
 {
-    const double v[2] = {loss, (double)st};
-    memcpy(record(m, task) + m->n_meta, v, sizeof v);
-}
-
-static double tail(const mpi_meta *m, size_t task, int which)
-{
-    double v[2];
-    memcpy(v, record(m, task) + m->n_meta, sizeof v);
-    return v[which];
+    return (size_t)m->size * 2 * sizeof(double) + n * sizeof(double) +
+           n * m->n_meta * sizeof(float);
 }
 
 ml_status mpi_meta_init(mpi_meta *m, MPI_Comm comm, size_t n_meta)
@@ -58,32 +51,37 @@ ml_status mpi_meta_init(mpi_meta *m, MPI_Comm comm, size_t n_meta)
 
 void mpi_meta_free(mpi_meta *m)
 {
-    free(m->recs);
+    free(m->buf);
+    free(m->bounds);
     free(m->counts);
     free(m->displs);
-    m->recs = NULL;
+    m->buf = NULL;
+    m->bounds = NULL;
     m->counts = m->displs = NULL;
     m->cap = 0;
 }
 
-void mpi_meta_slice(const mpi_meta *m, size_t n, size_t *first, size_t *end)
+void mpi_meta_slice(const mpi_meta *m, int rank, size_t parts, size_t *first, size_t *end)
 {
-    size_t r = (size_t)m->rank, s = (size_t)m->size;
-    *first = n * r / s;
-    *end = n * (r + 1) / s;
+    size_t r = (size_t)rank, s = (size_t)m->size;
+    *first = parts * r / s;
+    *end = parts * (r + 1) / s;
 }
 
-/* Room for n records.  Only a larger meta-batch than before allocates,
- * and that is the same on every rank, so only then do they need to agree
- * that all of them could. */
+/* Room for a meta-batch of n tasks.  Only a larger meta-batch than before
+ * allocates, and that is the same on every rank, so only then do they need
+ * to agree that all of them could. */
 static ml_status reserve(mpi_meta *m, size_t n)
 {
     if (n <= m->cap)
         return ML_OK;
-    float *r = realloc(m->recs, n * rec_floats(m) * sizeof *r);
-    if (r)
-        m->recs = r;
-    int ok = r != NULL, all_ok;
+    unsigned char *b = realloc(m->buf, buf_bytes(m, n));
+    if (b)
+        m->buf = b;
+    size_t *bounds = realloc(m->bounds, (n + 1) * sizeof *bounds);
+    if (bounds)
+        m->bounds = bounds;
+    int ok = b && bounds, all_ok;
     MPI_Allreduce(&ok, &all_ok, 1, MPI_INT, MPI_LAND, m->comm);
     if (!all_ok) {
         snprintf(m->err, sizeof m->err, "out of memory for %zu task gradients on a rank", n);
@@ -93,81 +91,86 @@ static ml_status reserve(mpi_meta *m, size_t n)
     return ML_OK;
 }
 
-/* The library's message for a one-task call starts "task 0: "; the task's
- * place in the whole meta-batch says more. */
-static void note_failure(mpi_meta *m, size_t task, const char *msg)
+/* Every rank's record's place in m->buf, from the plan alone. */
+static void layout(mpi_meta *m, size_t parts)
 {
-    static const char local[] = "task 0: ";
-    if (strncmp(msg, local, sizeof local - 1) == 0)
-        msg += sizeof local - 1;
-    snprintf(m->err, sizeof m->err, "task %zu: %s", task, msg);
-}
-
-/* This rank's tasks, one call each: a one-task "mean" is that task's
- * gradient, bit for bit (the library scales it by 1.0f).  After a
- * failure the rest of the slice is marked failed too, uncomputed. */
-static void local_gradients(mpi_meta *m, ml_learner *l, size_t n, ml_task *const *tasks)
-{
-    size_t first, end;
-    mpi_meta_slice(m, n, &first, &end);
-    ml_status st = ML_OK;
-    for (size_t i = first; i < end; i++) {
-        double loss = NAN;
-        if (st == ML_OK) {
-            st = ml_learner_meta_gradient(l, 1, &tasks[i], record(m, i), m->n_meta, &loss);
-            if (st != ML_OK)
-                note_failure(m, i, ml_learner_last_error(l));
-        }
-        set_tail(m, i, loss, st);
-    }
-}
-
-/* Every rank's records to every rank. */
-static void gather(mpi_meta *m, size_t n)
-{
-    const size_t bytes = rec_floats(m) * sizeof(float);
+    size_t at = 0;
     for (int r = 0; r < m->size; r++) {
-        size_t s = n * (size_t)r / (size_t)m->size, e = n * ((size_t)r + 1) / (size_t)m->size;
-        m->counts[r] = (int)((e - s) * bytes);
-        m->displs[r] = (int)(s * bytes);
+        size_t pf, pe;
+        mpi_meta_slice(m, r, parts, &pf, &pe);
+        size_t bytes = rec_bytes(m, pe - pf, m->bounds[pe] - m->bounds[pf]);
+        m->counts[r] = (int)bytes;
+        m->displs[r] = (int)at;
+        at += bytes;
     }
-    MPI_Allgatherv(MPI_IN_PLACE, 0, MPI_DATATYPE_NULL, m->recs, m->counts, m->displs,
-                   MPI_BYTE, m->comm);
 }
 
-/* The first failed task in task order, as one process would report it:
- * every rank sees the statuses, its owner sends the message. */
-static ml_status first_failure(mpi_meta *m, size_t n)
+/* This rank's parts, in one call (on the learner's threads).  A failed
+ * record holds its status and zeros. */
+static void local_sums(mpi_meta *m, ml_learner *l, size_t n, ml_task *const *tasks,
+                       size_t parts)
 {
-    for (size_t i = 0; i < n; i++) {
-        ml_status st = (ml_status)tail(m, i, 1);
-        if (st == ML_OK)
+    size_t pf, pe;
+    mpi_meta_slice(m, m->rank, parts, &pf, &pe);
+    unsigned char *rec = m->buf + m->displs[m->rank];
+    size_t nt = m->bounds[pe] - m->bounds[pf];
+    double *losses = (double *)(void *)(rec + sizeof(double));
+    float *sums = (float *)(void *)(losses + nt);
+    ml_status st = ML_OK;
+    if (pe > pf)
+        st = ml_learner_meta_gradient_partial(l, n, tasks, pf, pe, sums,
+                                              (pe - pf) * m->n_meta, losses, nt);
+    if (st != ML_OK) {
+        snprintf(m->err, sizeof m->err, "%s", ml_learner_last_error(l));
+        memset(rec, 0, (size_t)m->counts[m->rank]);
+    }
+    const double status = (double)st;
+    memcpy(rec, &status, sizeof status);
+}
+
+/* The first failed rank's status and message, as one process would
+ * report the first failed part: ranks hold parts in part order. */
+static ml_status first_failure(mpi_meta *m)
+{
+    for (int r = 0; r < m->size; r++) {
+        double status;
+        memcpy(&status, m->buf + m->displs[r], sizeof status);
+        if ((ml_status)status == ML_OK)
             continue;
-        int owner = 0;
-        while (i >= n * ((size_t)owner + 1) / (size_t)m->size)
-            owner++;
-        MPI_Bcast(m->err, (int)sizeof m->err, MPI_CHAR, owner, m->comm);
-        return st;
+        MPI_Bcast(m->err, (int)sizeof m->err, MPI_CHAR, r, m->comm);
+        return (ml_status)status;
     }
     return ML_OK;
 }
 
-/* The mean exactly as lib/meta/run.c forms it: the first task's gradient,
- * the others added in task order, then one multiplication by 1/n; the
- * loss summed in task order in double. */
-static ml_status mean(mpi_meta *m, size_t n, float *out, double *loss)
+/* The mean exactly as lib/meta/run.c forms it (metalearn.h documents it
+ * at ml_learner_meta_gradient_partial): part 0's sum, the others added in
+ * part order, then one multiplication by 1/n; the losses summed in task
+ * order in double. */
+static ml_status mean(mpi_meta *m, size_t n, size_t parts, float *out, double *loss)
 {
     const size_t k = m->n_meta;
     const float inv = 1.0f / (float)n;
-    memcpy(out, record(m, 0), k * sizeof *out);
-    for (size_t i = 1; i < n; i++) {
-        const float *g = record(m, i);
-        for (size_t j = 0; j < k; j++)
-            out[j] += g[j];
-    }
     double total = 0.0;
-    for (size_t i = 0; i < n; i++)
-        total += tail(m, i, 0);
+    int started = 0;
+    for (int r = 0; r < m->size; r++) {
+        size_t pf, pe;
+        mpi_meta_slice(m, r, parts, &pf, &pe);
+        const unsigned char *rec = m->buf + m->displs[r];
+        size_t nt = m->bounds[pe] - m->bounds[pf];
+        const double *losses = (const double *)(const void *)(rec + sizeof(double));
+        const float *sums = (const float *)(const void *)(losses + nt);
+        for (size_t i = 0; i < nt; i++)
+            total += losses[i];
+        for (size_t p = 0; p < pe - pf; p++, started = 1) {
+            const float *g = sums + p * k;
+            if (!started)
+                memcpy(out, g, k * sizeof *out);
+            else
+                for (size_t j = 0; j < k; j++)
+                    out[j] += g[j];
+        }
+    }
     for (size_t j = 0; j < k; j++) {
         out[j] *= inv;
         if (!isfinite(out[j])) {
@@ -187,8 +190,8 @@ static ml_status mean(mpi_meta *m, size_t n, float *out, double *loss)
 ml_status mpi_meta_gradient(mpi_meta *m, ml_learner *l, size_t n, ml_task *const *tasks,
                             float *out, double *loss)
 {
-    /* Decided alike on every rank (same n, same learner): no rank is left
-     * waiting in a collective the others skipped. */
+    /* Decided alike on every rank (same n, same learner, same tasks): no
+     * rank is left waiting in a collective the others skipped. */
     if (n == 0 || !tasks || !out) {
         snprintf(m->err, sizeof m->err, "mpi_meta_gradient: no tasks or no output");
         return ML_ERR_INVALID_ARG;
@@ -199,7 +202,11 @@ ml_status mpi_meta_gradient(mpi_meta *m, ml_learner *l, size_t n, ml_task *const
                  ml_learner_num_meta_params(l), m->n_meta);
         return ML_ERR_SHAPE;
     }
-    if (n > (size_t)INT_MAX / (rec_floats(m) * sizeof(float))) {
+    /* buf_bytes(n) must fit MPI's int counts and displacements. */
+    const size_t per_task = m->n_meta * sizeof(float) + sizeof(double),
+                 fixed = (size_t)m->size * 2 * sizeof(double);
+    if (m->n_meta > (size_t)INT_MAX || fixed > (size_t)INT_MAX ||
+        n > ((size_t)INT_MAX - fixed) / per_task) {
         snprintf(m->err, sizeof m->err,
                  "mpi_meta_gradient: %zu tasks of %zu parameters exceed MPI's int counts",
                  n, m->n_meta);
@@ -208,9 +215,17 @@ ml_status mpi_meta_gradient(mpi_meta *m, ml_learner *l, size_t n, ml_task *const
     ml_status st = reserve(m, n);
     if (st != ML_OK)
         return st;
-    local_gradients(m, l, n, tasks);
-    gather(m, n);
-    if ((st = first_failure(m, n)) != ML_OK)
+    size_t parts = 0;
+    st = ml_learner_meta_gradient_parts(l, n, tasks, m->bounds, n + 1, &parts);
+    if (st != ML_OK) {
+        snprintf(m->err, sizeof m->err, "%s", ml_learner_last_error(l));
         return st;
-    return mean(m, n, out, loss);
+    }
+    layout(m, parts);
+    local_sums(m, l, n, tasks, parts);
+    MPI_Allgatherv(MPI_IN_PLACE, 0, MPI_DATATYPE_NULL, m->buf, m->counts, m->displs,
+                   MPI_BYTE, m->comm);
+    if ((st = first_failure(m)) != ML_OK)
+        return st;
+    return mean(m, n, parts, out, loss);
 }

@@ -1,11 +1,11 @@
 /* train --mpi.  Every rank builds the same learner from the same options
  * and draws the same whole meta-batch each iteration (the sampler is
  * reseeded from the seed and the iteration, see trainer.c); mpi_meta
- * gives each rank a slice of the gradient work and combines the slices in
- * task order.  So every rank applies the same meta-gradient, the ranks'
- * learners stay identical, and the file rank 0 saves is the same whatever
- * the number of ranks (and the one-process file where the library sums
- * task by task: docs/scaling.md). */
+ * gives each rank a slice of the library's parts of the meta-batch and
+ * combines their sums in part order.  So every rank applies the same
+ * meta-gradient, the ranks' learners stay identical, and the file rank 0
+ * saves is the one-process file whatever the number of ranks
+ * (docs/scaling.md). */
 #include "train_mpi.h"
 
 #include "cli.h"

@@ -230,6 +230,77 @@ ml_status ml_learner_meta_gradient(ml_learner *l, size_t n_tasks, ml_task *const
     return st;
 }
 
+ml_status ml_learner_meta_gradient_parts(const ml_learner *cl, size_t n_tasks,
+                                         ml_task *const *tasks, size_t *bounds,
+                                         size_t bounds_count, size_t *out_parts)
+{
+    static const char fn[] = "ml_learner_meta_gradient_parts";
+    CHECK_LEARNER(cl, "ml_learner_meta_gradient_parts");
+    ml_learner *l = (ml_learner *)cl; /* for its error message only */
+    ml_status st = check_tasks(l, fn, n_tasks, tasks, l->ops->needs_query);
+    if (st != ML_OK)
+        return st;
+    if (!bounds || !out_parts)
+        return ml_error(l->err, ML_ERR_INVALID_ARG, "%s: NULL output", fn);
+    if (bounds_count <= n_tasks)
+        return ml_error(l->err, ML_ERR_SHAPE, "%s: room for %zu bounds, %zu tasks need %zu",
+                        fn, bounds_count, n_tasks, n_tasks + 1);
+    *out_parts = ml_meta_plan(l, n_tasks, tasks, bounds);
+    return ML_OK;
+}
+
+ml_status ml_learner_meta_gradient_partial(ml_learner *l, size_t n_tasks,
+                                           ml_task *const *tasks, size_t first_part,
+                                           size_t end_part, float *out_sums, size_t count,
+                                           double *out_losses, size_t losses_count)
+{
+    static const char fn[] = "ml_learner_meta_gradient_partial";
+    CHECK_LEARNER(l, "ml_learner_meta_gradient_partial");
+    ml_status st = check_tasks(l, fn, n_tasks, tasks, l->ops->needs_query);
+    if (st != ML_OK)
+        return st;
+    size_t *bounds = ml_malloc((n_tasks + 1) * sizeof *bounds);
+    if (!bounds)
+        return ml_error(l->err, ML_ERR_NOMEM, "%s: out of memory", fn);
+    size_t parts = ml_meta_plan(l, n_tasks, tasks, bounds);
+    size_t k = end_part - first_part, t0 = 0, nt = 0;
+    if (first_part > end_part || end_part > parts) {
+        st = ml_error(l->err, ML_ERR_INVALID_ARG,
+                      "%s: parts %zu to %zu, the meta-batch has %zu", fn, first_part,
+                      end_part, parts);
+    } else {
+        t0 = bounds[first_part];
+        nt = bounds[end_part] - t0;
+        /* k <= parts <= n_tasks, so k n_meta floats fit when the task
+         * buffers do; the count is compared before anything is run. */
+        if (count != k * l->n_meta || (k && !out_sums))
+            st = ml_error(l->err, !out_sums && k ? ML_ERR_INVALID_ARG : ML_ERR_SHAPE,
+                          "%s: room for %zu floats, %zu parts of %zu need %zu", fn, count, k,
+                          l->n_meta, k * l->n_meta);
+        else if (out_losses && losses_count != nt)
+            st = ml_error(l->err, ML_ERR_SHAPE, "%s: room for %zu losses, the parts have %zu tasks",
+                          fn, losses_count, nt);
+    }
+    if (st == ML_OK)
+        st = ml_meta_parts_run(l, n_tasks, tasks, bounds, first_part, end_part);
+    ml_free(bounds);
+    if (st != ML_OK)
+        return st;
+    for (size_t i = 0; i < k * l->n_meta; i++)
+        if (!isfinite(l->task_grads[i]))
+            return ml_error(l->err, ML_ERR_NUMERIC, "%s: part %zu's sum is not finite", fn,
+                            first_part + i / l->n_meta);
+    for (size_t j = 0; j < nt; j++)
+        if (!isfinite(l->task_vals[2 * (t0 + j)]))
+            return ml_error(l->err, ML_ERR_NUMERIC, "%s: task %zu's loss is not finite", fn,
+                            t0 + j);
+    if (k)
+        memcpy(out_sums, l->task_grads, k * l->n_meta * sizeof(float));
+    for (size_t j = 0; out_losses && j < nt; j++)
+        out_losses[j] = l->task_vals[2 * (t0 + j)];
+    return ML_OK;
+}
+
 ml_status ml_learner_apply_gradient(ml_learner *l, const float *grad, size_t count)
 {
     CHECK_LEARNER(l, "ml_learner_apply_gradient");

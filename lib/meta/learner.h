@@ -147,6 +147,15 @@ ml_status ml_meta_plain_grad(ml_learner *l, ml_worker *w, const ml_task *task, i
 
 
 /* Running over tasks (meta/run.c); errors go to the learner's message. */
+/* The parts a meta-batch's gradient is computed in: part p is tasks
+ * bounds[p] .. bounds[p + 1] - 1 (bounds: n + 1 entries); returns the
+ * count.  They depend on the tasks and the learner, never on threads. */
+size_t ml_meta_plan(const ml_learner *l, size_t n, ml_task *const *tasks, size_t *bounds);
+/* Parts first .. end - 1 of that plan: part first + i's undivided
+ * gradient sum into l->task_grads + i n_meta, task j's loss into
+ * l->task_vals[2 j] (task_vals holds n tasks). */
+ml_status ml_meta_parts_run(ml_learner *l, size_t n, ml_task *const *tasks,
+                            const size_t *bounds, size_t first, size_t end);
 ml_status ml_meta_gradient_run(ml_learner *l, size_t n, ml_task *const *tasks,
                                float *out, double *loss);
 ml_status ml_meta_apply(ml_learner *l, const float *grad);

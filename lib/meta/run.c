@@ -71,24 +71,22 @@ static void note(run_ctx *c, size_t i, ml_status st)
         memcpy(c->msg[i], ml_last_error(), ML_ERRMSG_MAX);
 }
 
-static void gradient_item(void *ctx, size_t i, int worker)
+/* Part g of a meta-batch (c->groups are its bounds, shifted so that item 0
+ * is the first part asked for): the summed meta-gradient of its tasks into
+ * slot g, one graph for a group of tasks, the task's own computation for
+ * a part of one task where the learner does not group. */
+static void gradient_part_item(void *ctx, size_t g, int worker)
 {
     run_ctx *c = ctx;
     ml_learner *l = c->l;
-    note(c, i, l->ops->task_gradient(l, &l->workers[worker], c->tasks[i],
-                                     l->task_grads + i * l->n_meta,
-                                     &l->task_vals[2 * i]));
-}
-
-/* A group of tasks: their summed meta-gradient into slot g. */
-static void gradient_group_item(void *ctx, size_t g, int worker)
-{
-    run_ctx *c = ctx;
-    ml_learner *l = c->l;
-    size_t first = c->groups[g];
-    note(c, g, l->ops->batch_gradient(l, &l->workers[worker], c->groups[g + 1] - first,
-                                      c->tasks + first, l->task_grads + g * l->n_meta,
-                                      &l->task_vals[2 * first]));
+    size_t first = c->groups[g], count = c->groups[g + 1] - first;
+    float *out = l->task_grads + g * l->n_meta;
+    double *vals = &l->task_vals[2 * first];
+    note(c, g, ml_batch_applies(l)
+                   ? l->ops->batch_gradient(l, &l->workers[worker], count,
+                                            c->tasks + first, out, vals)
+                   : l->ops->task_gradient(l, &l->workers[worker], c->tasks[first], out,
+                                           vals));
 }
 
 /* Per-item work (a task, or a group of tasks) with status and message
@@ -118,25 +116,39 @@ static ml_status run_items(ml_learner *l, size_t n, ml_task *const *tasks, int s
     return st;
 }
 
+size_t ml_meta_plan(const ml_learner *l, size_t n, ml_task *const *tasks, size_t *bounds)
+{
+    if (ml_batch_applies(l))
+        return plan_groups(tasks, n, bounds);
+    for (size_t i = 0; i <= n; i++)
+        bounds[i] = i;
+    return n;
+}
+
+ml_status ml_meta_parts_run(ml_learner *l, size_t n, ml_task *const *tasks,
+                            const size_t *bounds, size_t first, size_t end)
+{
+    ml_status st = ensure_task_buffers(l, n);
+    if (st != ML_OK || first == end)
+        return st;
+    /* Items 0 .. end - first - 1; bounds stay absolute task indices. */
+    return run_items(l, end - first, tasks, 0, bounds + first, gradient_part_item);
+}
+
 ml_status ml_meta_gradient_run(ml_learner *l, size_t n, ml_task *const *tasks,
                                float *out, double *loss)
 {
-    ml_status st = ensure_task_buffers(l, n);
-    /* Task by task, or in groups of tasks (one graph each) */
-    size_t items = n, *groups = NULL;
-    if (st == ML_OK && ml_batch_applies(l)) {
-        groups = ml_malloc((n + 1) * sizeof *groups);
-        if (!groups)
-            return ml_error(l->err, ML_ERR_NOMEM, "learner: out of memory");
-        items = plan_groups(tasks, n, groups);
-    }
-    if (st == ML_OK)
-        st = run_items(l, items, tasks, 0, groups,
-                       groups ? gradient_group_item : gradient_item);
-    ml_free(groups);
+    size_t *bounds = ml_malloc((n + 1) * sizeof *bounds);
+    if (!bounds)
+        return ml_error(l->err, ML_ERR_NOMEM, "learner: out of memory");
+    size_t items = ml_meta_plan(l, n, tasks, bounds);
+    ml_status st = ml_meta_parts_run(l, n, tasks, bounds, 0, items);
+    ml_free(bounds);
     if (st != ML_OK)
         return st;
-    /* Mean over tasks, summed in task (and group) order. */
+    /* Mean over tasks: the parts' sums added in part order, then one
+     * multiplication by 1/n (the order include/metalearn.h documents for
+     * ml_learner_meta_gradient_partial's callers). */
     const float inv = 1.0f / (float)n;
     memcpy(out, l->task_grads, l->n_meta * sizeof(float));
     for (size_t i = 1; i < items; i++) {

@@ -574,6 +574,20 @@ static long a_ml_learner_meta_gradient(hd_fix *f, const hd_case *c)
                                     P(2, f->fout), S(1, 25), P(3, &f->d));
 }
 
+static long a_ml_learner_meta_gradient_parts(hd_fix *f, const hd_case *c)
+{
+    return ml_learner_meta_gradient_parts(H(HK_LEARNER, f->learner), S(0, 2), P(1, f->tasks),
+                                          P(2, f->zs), S(1, 3), P(3, &f->z));
+}
+
+/* Part 0 of the fixture's two tasks of the same sizes: one part, 2 tasks. */
+static long a_ml_learner_meta_gradient_partial(hd_fix *f, const hd_case *c)
+{
+    return ml_learner_meta_gradient_partial(H(HK_LEARNER, f->learner), S(0, 2),
+                                            P(1, f->tasks), S(1, 0), S(2, 1), P(2, f->fout),
+                                            S(3, 25), P(3, f->dout), S(4, 2));
+}
+
 static long a_ml_learner_apply_gradient(hd_fix *f, const hd_case *c)
 {
     return ml_learner_apply_gradient(H(HK_LEARNER, f->learner), P(1, f->gbuf), S(0, 25));
@@ -1176,6 +1190,41 @@ const hd_case hd_cases[] = {
     R(ml_learner_meta_gradient, ML_ERR_SHAPE, SZ(1, 24)),
     R(ml_learner_meta_gradient, ML_ERR_SHAPE, SZ(1, SIZE_MAX)),
     R(ml_learner_meta_gradient, OK, PTR(3, PV_NULL)),
+
+    R0(ml_learner_meta_gradient_parts, OK),
+    R(ml_learner_meta_gradient_parts, EINVAL, NULLH),
+    R(ml_learner_meta_gradient_parts, EINVAL, SZ(0, 0)),
+    R(ml_learner_meta_gradient_parts, EINVAL, SZ(0, SIZE_MAX)),
+    R(ml_learner_meta_gradient_parts, EINVAL, PTR(1, PV_NULL)),
+    R(ml_learner_meta_gradient_parts, EINVAL, PTR(1, PV_TASKS_NULL)),
+    R(ml_learner_meta_gradient_parts, EINVAL, PTR(1, PV_TASKS_NOQUERY)),
+    R(ml_learner_meta_gradient_parts, ML_ERR_SHAPE, PTR(1, PV_TASKS_SHAPE)),
+    R(ml_learner_meta_gradient_parts, EINVAL, PTR(2, PV_NULL)),
+    R(ml_learner_meta_gradient_parts, ML_ERR_SHAPE, SZ(1, 2)),
+    R(ml_learner_meta_gradient_parts, ML_ERR_SHAPE, SZ(1, 0)),
+    R(ml_learner_meta_gradient_parts, OK, SZ(1, SIZE_MAX)),
+    R(ml_learner_meta_gradient_parts, EINVAL, PTR(3, PV_NULL)),
+
+    R0(ml_learner_meta_gradient_partial, OK),
+    R(ml_learner_meta_gradient_partial, EINVAL, NULLH),
+    R(ml_learner_meta_gradient_partial, EINVAL, SZ(0, 0)),
+    R(ml_learner_meta_gradient_partial, EINVAL, SZ(0, SIZE_MAX)),
+    R(ml_learner_meta_gradient_partial, EINVAL, PTR(1, PV_NULL)),
+    R(ml_learner_meta_gradient_partial, EINVAL, PTR(1, PV_TASKS_NULL)),
+    R(ml_learner_meta_gradient_partial, EINVAL, PTR(1, PV_TASKS_NOQUERY)),
+    R(ml_learner_meta_gradient_partial, ML_ERR_SHAPE, PTR(1, PV_TASKS_SHAPE)),
+    R(ml_learner_meta_gradient_partial, ML_ERR_NUMERIC, PTR(1, PV_TASKS_HUGE)),
+    R(ml_learner_meta_gradient_partial, ML_ERR_SHAPE, SZ(1, 1)),
+    R(ml_learner_meta_gradient_partial, EINVAL, SZ(1, 2)),
+    R(ml_learner_meta_gradient_partial, EINVAL, SZ(1, SIZE_MAX)),
+    R(ml_learner_meta_gradient_partial, EINVAL, SZ(2, 2)),
+    R(ml_learner_meta_gradient_partial, EINVAL, SZ(2, SIZE_MAX)),
+    R(ml_learner_meta_gradient_partial, EINVAL, PTR(2, PV_NULL)),
+    R(ml_learner_meta_gradient_partial, ML_ERR_SHAPE, SZ(3, 24)),
+    R(ml_learner_meta_gradient_partial, ML_ERR_SHAPE, SZ(3, SIZE_MAX)),
+    R(ml_learner_meta_gradient_partial, OK, PTR(3, PV_NULL)),
+    R(ml_learner_meta_gradient_partial, ML_ERR_SHAPE, SZ(4, 1)),
+    R(ml_learner_meta_gradient_partial, ML_ERR_SHAPE, SZ(4, SIZE_MAX)),
 
     R0(ml_learner_apply_gradient, OK),
     R(ml_learner_apply_gradient, EINVAL, NULLH),

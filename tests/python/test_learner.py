@@ -137,6 +137,37 @@ def test_meta_gradient_then_apply_equals_meta_step(ml, np, mlp, sampler):
         b.meta_gradient(tasks, out=np.zeros(3, dtype=np.float32))
 
 
+def test_meta_gradient_parts_rebuild_the_mean(ml, np, mlp, sampler):
+    learner = ml.Learner(mlp, "maml", seed=5)
+    tasks = sampler.sample_batch(20)
+    bounds = learner.meta_gradient_parts(tasks)
+    assert bounds[0] == 0 and bounds[-1] == 20 and bounds == sorted(set(bounds))
+    parts = len(bounds) - 1
+    assert 1 < parts < 20  # 20 tasks of one size: groups of up to 16
+    grad, loss = learner.meta_gradient(tasks)
+    head, head_losses = learner.meta_gradient_partial(tasks, 0, 1)
+    tail, tail_losses = learner.meta_gradient_partial(tasks, 1, parts)
+    sums = np.concatenate([head, tail])
+    assert sums.shape == (parts, learner.num_meta_params)
+    mean = sums[0].copy()
+    for p in range(1, parts):
+        mean += sums[p]
+    mean *= np.float32(1.0) / np.float32(20)
+    assert np.array_equal(mean, grad)
+    losses = list(head_losses) + list(tail_losses)
+    assert len(losses) == 20
+    total = 0.0
+    for v in losses:
+        total += v
+    assert total / 20 == loss
+    empty, no_losses = learner.meta_gradient_partial(tasks, 1, 1)
+    assert empty.shape == (0, learner.num_meta_params) and len(no_losses) == 0
+    with pytest.raises(ml.InvalidArgument):
+        learner.meta_gradient_partial(tasks, 0, parts + 1)
+    with pytest.raises(ml.InvalidArgument):
+        learner.meta_gradient_partial(tasks, 2, 1)
+
+
 def test_set_optimizer(ml, np, mlp, sampler):
     tasks = sampler.sample_batch(3)
     adam = ml.Learner(mlp, "fomaml", seed=1)

@@ -1,7 +1,7 @@
 """Learners: a model, a meta-learning strategy and its meta-parameters."""
 
 import collections
-from ctypes import byref, c_double
+from ctypes import byref, c_double, c_size_t
 
 from . import _arrays, _lib, errors
 from ._handle import last_error_property, using
@@ -245,6 +245,40 @@ class Learner(Persistent):
             L.ml_learner_meta_gradient(ptr, len(tasks), _task_array(tasks),
                                        buf, n, byref(loss))
         return result, loss.value
+
+    def meta_gradient_parts(self, tasks):
+        """How the library splits a meta-batch into parts (single tasks, or
+        groups of tasks differentiated together): a list of part bounds,
+        part p being tasks bounds[p] .. bounds[p + 1] - 1."""
+        tasks = _task_list(tasks)
+        n = len(tasks)
+        bounds = (c_size_t * (n + 1))()
+        parts = c_size_t()
+        with using(self, *tasks):
+            L.ml_learner_meta_gradient_parts(self._handle(), n, _task_array(tasks),
+                                             bounds, n + 1, byref(parts))
+        return list(bounds[:parts.value + 1])
+
+    def meta_gradient_partial(self, tasks, first, end):
+        """The undivided meta-gradient sums of parts ``first`` .. ``end``-1
+        of a meta-batch (see meta_gradient_parts) and their tasks' losses:
+        returns (sums of shape (end - first, num_meta_params), losses).
+        Adding all parts' sums in part order and multiplying by
+        float32(1 / len(tasks)) gives meta_gradient() bit for bit."""
+        tasks = _task_list(tasks)
+        first = _arrays.size_arg(first, "first")
+        end = _arrays.size_arg(end, "end")
+        bounds = self.meta_gradient_parts(tasks)
+        k = end - first if end >= first else 0
+        nt = bounds[end] - bounds[first] if k and end < len(bounds) else 0
+        with using(self, *tasks):
+            ptr = self._handle()
+            n = L.ml_learner_num_meta_params(ptr)
+            sums, buf = _arrays.new_out("f", (k, n))
+            losses, lbuf = _arrays.new_out("d", (nt,))
+            L.ml_learner_meta_gradient_partial(ptr, len(tasks), _task_array(tasks), first,
+                                               end, buf, k * n, lbuf, nt)
+        return sums, losses
 
     def apply_gradient(self, grad):
         """Applies a meta-gradient with the outer optimiser (one

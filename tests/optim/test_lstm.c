@@ -604,19 +604,29 @@ END_TEST
 int main(void)
 {
     Suite *s = suite_create("lstm_optimizer");
-    TCase *tc = tcase_create("all");
-    tcase_set_timeout(tc, 300);
-    tcase_add_test(tc, network_first_order);
-    tcase_add_test(tc, network_second_order);
-    tcase_add_test(tc, meta_gradient_exact);
-    tcase_add_test(tc, meta_gradient_dropped);
-    tcase_add_test(tc, family_quadratic);
-    tcase_add_test(tc, family_mlp);
-    tcase_add_test(tc, save_load);
-    tcase_add_test(tc, step_api);
-    tcase_add_test(tc, callback_errors);
-    tcase_add_test(tc, learns_quadratics);
-    suite_add_tcase(s, tc);
+    /* One case per concern, so that one can be run alone
+     * (CK_RUN_CASE=learning).  The learning run is tagged slow: the
+     * valgrind setup leaves it out (tests/meson.build); every other case
+     * runs there, meta-steps included. */
+    const struct {
+        const char *name;
+        const TTest *tests[3];
+    } cases[] = {
+        {"network", {network_first_order, network_second_order, NULL}},
+        {"meta_gradient", {meta_gradient_exact, meta_gradient_dropped, NULL}},
+        {"families", {family_quadratic, family_mlp, NULL}},
+        {"api", {save_load, step_api, callback_errors}},
+        {"learning", {learns_quadratics, NULL, NULL}},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        TCase *tc = tcase_create(cases[i].name);
+        tcase_set_timeout(tc, 300);
+        for (size_t j = 0; j < 3 && cases[i].tests[j]; j++)
+            tcase_add_test(tc, cases[i].tests[j]);
+        if (cases[i].tests[0] == learns_quadratics)
+            tcase_set_tags(tc, "slow");
+        suite_add_tcase(s, tc);
+    }
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
     int failed = srunner_ntests_failed(sr);

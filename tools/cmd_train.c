@@ -34,6 +34,9 @@ const char usage_train[] =
     "                         images 0.001 with Adam; maml, fomaml on images 0.4 as\n"
     "                         in the MAML paper; metasgd learns its own)\n"
     "  --outer-lr B           step size of the outer Adam (default 0.001; not reptile)\n"
+    "  --lr-decay F, --lr-decay-every N   outer rate --outer-lr * F^floor(i/N) at\n"
+    "                         the learner's iteration i (Adam restarts at each change;\n"
+    "                         on --resume give the first run's --outer-lr)\n"
     "  --epsilon E            reptile: outer step size (default 1.0: the step\n"
     "                         on the mean over a meta-batch)\n"
     "  --epsilon-final E      reptile: the value epsilon is annealed to (default 0)\n"
@@ -55,6 +58,11 @@ const char usage_train[] =
     "                         (default every 10%)\n"
     "  --quiet                no progress output\n"
     "  --json                 a JSON summary as the last line of stdout\n"
+    ;
+
+/* The task options, apart: one string of both exceeds the 4,095
+ * characters C requires compilers to accept. */
+static const char usage_train_tasks[] =
     "\n"
     "sine task options:\n"
     "  --amp-min A, --amp-max A       amplitude range (default 0.1 to 5)\n"
@@ -157,10 +165,17 @@ static int check_strategy_options(const train_opts *o, const task_spec *ts, int 
         if (bad)
             return cli_usage_error("train: %s applies only to --strategy reptile, not %s",
                                    bad, name);
-    } else if (o->outer_lr_given) {
+    } else if (o->outer_lr_given || o->lr_decay_given || o->lr_decay_every_given) {
         return cli_usage_error("train: reptile has no outer Adam: set its outer step "
-                               "with --epsilon, not --outer-lr");
+                               "with --epsilon, not %s",
+                               o->outer_lr_given ? "--outer-lr"
+                               : o->lr_decay_given ? "--lr-decay"
+                                                   : "--lr-decay-every");
     }
+    if (o->lr_decay_given != o->lr_decay_every_given)
+        return cli_usage_error("train: %s needs %s too",
+                               o->lr_decay_given ? "--lr-decay" : "--lr-decay-every",
+                               o->lr_decay_given ? "--lr-decay-every N" : "--lr-decay F");
     if (o->task.queries == 0 && strategy != ML_STRATEGY_REPTILE &&
         strategy != ML_STRATEGY_JOINT)
         return cli_usage_error("train: %s measures adaptation on the query set: "
@@ -169,20 +184,6 @@ static int check_strategy_options(const train_opts *o, const task_spec *ts, int 
         return cli_usage_error("train: metasgd learns its inner step sizes; "
                                "--inner-lr does not apply");
     return EXIT_OK;
-}
-
-static int set_outer_adam(ml_learner *l, double lr)
-{
-    ml_optimizer *opt;
-    if (ml_optimizer_create(&opt, ML_OPTIMIZER_ADAM) != ML_OK)
-        return cli_lib_error(NULL);
-    int rc = EXIT_OK;
-    if (ml_optimizer_set(opt, ML_OPT_LR, lr) != ML_OK)
-        rc = cli_fail("%s", ml_optimizer_last_error(opt));
-    else if (ml_learner_set_optimizer(l, opt) != ML_OK)
-        rc = cli_lib_error(l);
-    ml_optimizer_free(opt);
-    return rc;
 }
 
 /* The settings the command line gives; on a resumed learner only those
@@ -214,9 +215,12 @@ static int apply_settings(ml_learner *l, const train_opts *o, const train_settin
         if (s[i].apply && ml_learner_set(l, s[i].key, s[i].value) != ML_OK)
             return cli_lib_error(l);
     /* A new optimiser starts with fresh moments, so a resumed learner
-     * keeps its own unless asked to change the rate. */
-    if (!reptile && (fresh || o->outer_lr_given))
-        return set_outer_adam(l, o->outer_lr);
+     * keeps its own unless asked to change the rate.  Under a decay
+     * schedule --outer-lr is the schedule's start, and the resumed
+     * learner's rate changes at the schedule's next step, so that a run
+     * resumed with its first options continues it exactly. */
+    if (!reptile && (fresh || (o->outer_lr_given && !o->lr_decay_given)))
+        return trainer_set_outer_adam(l, o->outer_lr);
     return EXIT_OK;
 }
 
@@ -303,6 +307,13 @@ static void print_json(const train_opts *o, const task_spec *ts, const ml_learne
         json_number(&w, "outer_lr", o->outer_lr);
     else
         json_null(&w, "outer_lr");
+    if (o->lr_decay_given) {
+        json_number(&w, "lr_decay", o->lr_decay);
+        json_uint(&w, "lr_decay_every", o->lr_decay_every);
+    } else {
+        json_null(&w, "lr_decay");
+        json_null(&w, "lr_decay_every");
+    }
     json_uint(&w, "threads", o->threads);
     json_uint(&w, "seed", o->seed);
     json_uint(&w, "iterations", r->last);
@@ -364,6 +375,9 @@ int train_run_dist(const train_opts *o, task_spec *ts, const train_dist *d)
         .checkpoint_every = o->checkpoint_every,
         .checkpoint_path = root ? out : NULL,
         .log_every = o->log_every,
+        .lr_base = o->outer_lr,
+        .lr_decay = o->lr_decay,
+        .lr_decay_every = o->lr_decay_given ? o->lr_decay_every : 0,
         .quiet = o->quiet || !root,
         .hooks = d ? d->hooks : NULL,
     };
@@ -419,6 +433,10 @@ int cmd_train(int argc, char **argv)
          .given = &o.inner_lr_given, .dlo = 0, .dhi = 1e6, .open_lo = 1},
         {.name = "outer-lr", .type = ARG_DOUBLE, .dest = &o.outer_lr,
          .given = &o.outer_lr_given, .dlo = 0, .dhi = 1e6, .open_lo = 1},
+        {.name = "lr-decay", .type = ARG_DOUBLE, .dest = &o.lr_decay,
+         .given = &o.lr_decay_given, .dlo = 0, .dhi = 1, .open_lo = 1},
+        {.name = "lr-decay-every", .type = ARG_U64, .dest = &o.lr_decay_every,
+         .given = &o.lr_decay_every_given, .ulo = 1, .uhi = UINT64_MAX},
         {.name = "epsilon", .type = ARG_DOUBLE, .dest = &o.epsilon,
          .given = &o.epsilon_given, .dlo = 0, .dhi = 1},
         {.name = "epsilon-final", .type = ARG_DOUBLE, .dest = &o.epsilon_final,
@@ -446,6 +464,7 @@ int cmd_train(int argc, char **argv)
     int rc = args_parse("train", argc, argv, tables, pos, 0, &npos);
     if (rc == ARGS_HELP) {
         fputs(usage_train, stdout);
+        fputs(usage_train_tasks, stdout);
         fputs(usage_train_lstm_hint, stdout);
         return EXIT_OK;
     }

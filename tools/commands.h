@@ -21,7 +21,9 @@ typedef struct train_opts {
     const char *strategy, *out, *resume;
     uint64_t iterations, meta_batch, inner_steps, threads, seed;
     uint64_t checkpoint_every, log_every, anneal_iters;
-    double inner_lr, outer_lr, epsilon, epsilon_final;
+    uint64_t lr_decay_every;
+    double inner_lr, outer_lr, epsilon, epsilon_final, lr_decay;
+    int lr_decay_given, lr_decay_every_given;
     int iterations_given, meta_batch_given;
     int inner_steps_given, inner_lr_given, outer_lr_given, epsilon_given;
     int epsilon_final_given, anneal_given, inner_adam, inner_sgd, json, quiet, mpi;

@@ -7,6 +7,8 @@
 #include "cli.h"
 #include "progress.h"
 
+#include <float.h>
+#include <math.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -69,6 +71,42 @@ static int checkpoint(ml_learner *l, const trainer_cfg *c, progress *pg)
     return c->hooks ? c->hooks->agree(c->hooks->ctx, rc) : rc;
 }
 
+int trainer_set_outer_adam(ml_learner *l, double lr)
+{
+    ml_optimizer *opt;
+    if (ml_optimizer_create(&opt, ML_OPTIMIZER_ADAM) != ML_OK)
+        return cli_lib_error(NULL);
+    int rc = EXIT_OK;
+    if (ml_optimizer_set(opt, ML_OPT_LR, lr) != ML_OK)
+        rc = cli_fail("%s", ml_optimizer_last_error(opt));
+    else if (ml_learner_set_optimizer(l, opt) != ML_OK)
+        rc = cli_lib_error(l);
+    ml_optimizer_free(opt);
+    return rc;
+}
+
+/* The schedule's rate at iteration it. */
+static double lr_at(const trainer_cfg *c, uint64_t it)
+{
+    if (!c->lr_decay_every)
+        return c->lr_base;
+    double lr = c->lr_base * pow(c->lr_decay, (double)(it / c->lr_decay_every));
+    /* The library refuses a rate of 0, where a long schedule underflows. */
+    return lr > DBL_MIN ? lr : DBL_MIN;
+}
+
+/* The schedule depends on the learner's own iteration count, so a resumed
+ * run decays at the same iterations as the uninterrupted one. */
+static int decay_lr(ml_learner *l, const trainer_cfg *c, uint64_t it, progress *pg)
+{
+    if (!c->lr_decay_every || it == 0 || it % c->lr_decay_every != 0)
+        return EXIT_OK;
+    int rc = trainer_set_outer_adam(l, lr_at(c, it));
+    if (rc != EXIT_OK)
+        progress_finish(pg);
+    return rc;
+}
+
 int trainer_run(ml_learner *l, ml_sampler *s, const trainer_cfg *c, trainer_result *r)
 {
     double it0;
@@ -98,6 +136,8 @@ int trainer_run(ml_learner *l, ml_sampler *s, const trainer_cfg *c, trainer_resu
         if (c->hooks)
             rc = c->hooks->agree(c->hooks->ctx, rc);
         double loss = 0.0;
+        if (rc == EXIT_OK)
+            rc = decay_lr(l, c, it, &pg);
         if (rc == EXIT_OK)
             rc = step(l, c, tasks, &loss, &pg);
         free_batch(tasks, c->meta_batch);

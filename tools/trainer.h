@@ -30,6 +30,12 @@ typedef struct trainer_cfg {
     uint64_t checkpoint_every;  /* 0: no checkpoints */
     const char *checkpoint_path;
     uint64_t log_every;         /* plain progress lines; 0: every 10% */
+    /* Step decay of the outer Adam's rate: before the meta-update at
+     * iteration i (the learner's count, i > 0, i a multiple of
+     * lr_decay_every) the rate becomes lr_base * lr_decay^(i / every).
+     * lr_decay_every 0: no decay. */
+    double lr_base, lr_decay;
+    uint64_t lr_decay_every;
     int quiet;
     const trainer_hooks *hooks; /* NULL: one process, ml_learner_meta_step() */
 } trainer_cfg;
@@ -45,5 +51,10 @@ typedef struct trainer_result {
  * EXIT_INTERRUPTED when SIGINT arrived (the learner then holds every
  * finished iteration, so the caller can still save it). */
 int trainer_run(ml_learner *l, ml_sampler *s, const trainer_cfg *c, trainer_result *r);
+
+/* Gives `l` a fresh outer Adam of rate lr (its moments restart: the
+ * public API has no way to change the rate and keep them).  EXIT_OK, or
+ * an exit status after printing the library's message. */
+int trainer_set_outer_adam(ml_learner *l, double lr);
 
 #endif

@@ -1,6 +1,8 @@
 """Training gives the same bytes on 1 and 2 threads, and a run split by
 --resume (or checkpointed on the way) gives the same bytes as one
-uninterrupted run."""
+uninterrupted run.  The outer rate's step decay (--lr-decay) gives the
+bytes of the same schedule made by hand: a run stopped at the step and
+resumed with the decayed --outer-lr (a fresh Adam at that rate)."""
 import filecmp
 import os
 
@@ -9,6 +11,40 @@ from toolrun import main, run, workdir
 
 def same(a, b, what):
     assert filecmp.cmp(a, b, shallow=False), f"{what}: {a} and {b} differ"
+
+
+def lr_decay(p):
+    common = ["--strategy", "maml", "--meta-batch", 5, "--seed", 5, "--quiet"]
+    decay = ["--lr-decay", 0.5, "--lr-decay-every", 100]
+    run("train", *common, *decay, "--outer-lr", 0.002, "--iterations", 250,
+        "--out", p("decay.mlrn"), expect=0)
+    # By hand: 0.002 for iterations 0-99, 0.001 for 100-199, 0.0005 after.
+    run("train", *common, "--outer-lr", 0.002, "--iterations", 100, "--out", p("hand.mlrn"),
+        expect=0)
+    for lr, n in ((0.001, 100), (0.0005, 50)):
+        run("train", "--resume", p("hand.mlrn"), *common, "--outer-lr", lr, "--iterations", n,
+            expect=0)
+    same(p("decay.mlrn"), p("hand.mlrn"), "--lr-decay vs resumes at the decayed rates")
+    # Split runs with the first run's options, resumed at and between steps:
+    # the resumed learner keeps its rate and moments until the next step.
+    for first in (100, 150):
+        run("train", *common, *decay, "--outer-lr", 0.002, "--iterations", first,
+            "--out", p("split.mlrn"), expect=0)
+        run("train", "--resume", p("split.mlrn"), *common, *decay, "--outer-lr", 0.002,
+            "--iterations", 250 - first, expect=0)
+        same(p("decay.mlrn"), p("split.mlrn"), f"--lr-decay: {first} + resume")
+    # Resumed without --outer-lr, the schedule starts from the default
+    # 0.001: 0.00025 from iteration 200, not 0.0005.
+    run("train", *common, *decay, "--outer-lr", 0.002, "--iterations", 150,
+        "--out", p("split.mlrn"), expect=0)
+    run("train", "--resume", p("split.mlrn"), *common, *decay, "--iterations", 100, expect=0)
+    assert not filecmp.cmp(p("decay.mlrn"), p("split.mlrn"), shallow=False), \
+        "resumed without --outer-lr: the schedule did not restart from 0.001"
+    # Without the decay the run differs: the option is not ignored.
+    run("train", *common, "--outer-lr", 0.002, "--iterations", 250, "--out", p("flat.mlrn"),
+        expect=0)
+    assert not filecmp.cmp(p("decay.mlrn"), p("flat.mlrn"), shallow=False), \
+        "--lr-decay changed nothing"
 
 
 def test():
@@ -38,6 +74,8 @@ def test():
             run("train", *common, "--iterations", 400, "--checkpoint-every", 150,
                 "--out", p("ckpt.mlrn"), expect=0)
             same(p("full.mlrn"), p("ckpt.mlrn"), f"{strategy}: with checkpoints")
+
+        lr_decay(p)
 
         status, _, err = run("train", "--resume", p("full.mlrn"), "--strategy", "maml",
                              "--iterations", 5)

@@ -68,6 +68,7 @@ typedef enum ml_ad_op {
     ML_AD_POOL_GATHER, /* h at the argmax of each window of x */
     ML_AD_POOL_SCATTER, /* g placed at the argmax of each window of x */
     ML_AD_LSTM_CELL,  /* an LSTM cell's gates: (z, c) -> (h', c'), columns are cells */
+    ML_AD_BATCHNORM,  /* batch normalisation (batch statistics), optionally + relu */
     ML_AD_OP_COUNT
 } ml_ad_op;
 
@@ -90,6 +91,8 @@ struct ml_ad_node {
         int i[4];              /* MATMUL: ta, tb; SLICE/PAD/CONCAT: axis, start, len */
     } attr;
     const int *labels;         /* SOFTMAX_CE: class labels (in the arena) */
+    float *aux;                /* BATCHNORM: per-channel mean, 1/sd, then eps
+                                  (in the arena), kept for the backward */
 };
 
 typedef struct ml_ad_tape {
@@ -175,10 +178,16 @@ ml_ad_node *ml_ad_pool_scatter(ml_ad_tape *t, ml_ad_node *g, ml_ad_node *x,
 /* Batch normalisation with the statistics of the current batch (as MAML
  * uses it at training and test time), per channel of [N, C, H, W] (or per
  * column of [N, C]): (x - mean) / sqrt(var + eps) * gamma + beta, with the
- * biased variance; gamma, beta [C].  Composed from the ops above, so it is
- * differentiable to any order. */
+ * biased variance; gamma, beta [C].  One fused op with a fused first-order
+ * backward; under create_graph its backward is built from the ops above,
+ * so it is differentiable to any order (ops_norm.c). */
 ml_ad_node *ml_ad_batchnorm(ml_ad_tape *t, ml_ad_node *x, ml_ad_node *gamma,
                             ml_ad_node *beta, float eps);
+/* relu(batchnorm(x, gamma, beta, eps)) as one op: the Conv-4 block's pair,
+ * one pass fewer over the activations each way. */
+ml_ad_node *ml_ad_batchnorm_relu(ml_ad_tape *t, ml_ad_node *x,
+                                 ml_ad_node *gamma, ml_ad_node *beta,
+                                 float eps);
 
 /* An LSTM cell's gate arithmetic, one cell per column: z [4H, N] (input,
  * forget, cell, output gate pre-activations, gate-major), c [H, N] ->

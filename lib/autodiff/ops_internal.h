@@ -14,6 +14,7 @@ void ml_ad_distance_backward(ml_ad_tape *, ml_ad_node *, ml_ad_node *, const int
 void ml_ad_conv_backward(ml_ad_tape *, ml_ad_node *, ml_ad_node *, const int *, ml_ad_node **);
 void ml_ad_pool_backward(ml_ad_tape *, ml_ad_node *, ml_ad_node *, const int *, ml_ad_node **);
 void ml_ad_lstm_backward(ml_ad_tape *, ml_ad_node *, ml_ad_node *, const int *, ml_ad_node **);
+void ml_ad_norm_backward(ml_ad_tape *, ml_ad_node *, ml_ad_node *, const int *, ml_ad_node **);
 
 /* For the functions holding the elementwise loops: compiled for AVX-512
  * and AVX2 besides the baseline x86-64 (4-wide SSE), the widest the CPU

@@ -12,7 +12,7 @@ static const char *const op_names[] = {
     "sum_to", "expand", "reshape", "concat", "slice", "pad", "softmax",
     "softmax_ce", "bce_logits", "mse", "sqdist", "linear", "mask", "axpy",
     "conv2d", "conv2d_dx", "conv2d_dw", "pool_gather", "pool_scatter",
-    "lstm_cell",
+    "lstm_cell", "batchnorm",
 };
 _Static_assert(sizeof op_names / sizeof op_names[0] == ML_AD_OP_COUNT,
                "every op needs a name");
@@ -57,6 +57,7 @@ static const ml_ad_backward_fn backward_of[] = {
     [ML_AD_POOL_GATHER] = ml_ad_pool_backward,
     [ML_AD_POOL_SCATTER] = ml_ad_pool_backward,
     [ML_AD_LSTM_CELL] = ml_ad_lstm_backward,
+    [ML_AD_BATCHNORM] = ml_ad_norm_backward,
 };
 _Static_assert(sizeof backward_of / sizeof backward_of[0] == ML_AD_OP_COUNT,
                "every op needs a backward entry");
@@ -194,6 +195,7 @@ static ml_ad_node *node_alloc(ml_ad_tape *t, int op, int ndim,
     x->in[0] = x->in[1] = x->in[2] = NULL;
     x->attr.i[0] = x->attr.i[1] = x->attr.i[2] = x->attr.i[3] = 0;
     x->labels = NULL;
+    x->aux = NULL;
     return x;
 }
 

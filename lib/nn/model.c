@@ -279,7 +279,15 @@ ml_ad_node *ml_nn_forward(ml_ad_tape *t, const ml_model *m,
             h = ml_ad_conv2d(t, h, w[0], w[1], (int)L->p[2], (int)L->p[3]);
             break;
         case ML_LAYER_MAXPOOL: h = ml_ad_maxpool(t, h, (int)L->p[0]); break;
-        case ML_LAYER_BATCHNORM: h = ml_ad_batchnorm(t, h, w[0], w[1], 1e-5f); break;
+        case ML_LAYER_BATCHNORM:
+            /* Followed by relu (the Conv-4 block): one op for both. */
+            if (i + 1 < m->nlayers && m->layers[i + 1].kind == ML_LAYER_RELU) {
+                h = ml_ad_batchnorm_relu(t, h, w[0], w[1], 1e-5f);
+                i++;
+            } else {
+                h = ml_ad_batchnorm(t, h, w[0], w[1], 1e-5f);
+            }
+            break;
         case ML_LAYER_FLATTEN: {
             int flat[2] = {n, (int)L->out_size};
             h = ml_ad_reshape(t, h, 2, flat);

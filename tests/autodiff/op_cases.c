@@ -188,6 +188,19 @@ static ml_ad_node *f_batchnorm(ml_ad_tape *t, ml_ad_node **x, void *c)
     return gc_loss(t, ml_ad_batchnorm(t, x[0], x[1], x[2], 1e-3f));
 }
 
+static ml_ad_node *f_batchnorm_relu(ml_ad_tape *t, ml_ad_node **x, void *c)
+{
+    return gc_loss(t, ml_ad_batchnorm_relu(t, x[0], x[1], x[2], 1e-3f));
+}
+
+/* Two normalisations in a row: the second one's input depends on every
+ * input of the first, so mixed second-order terms show. */
+static ml_ad_node *f_batchnorm_chain(ml_ad_tape *t, ml_ad_node **x, void *c)
+{
+    ml_ad_node *h = ml_ad_batchnorm_relu(t, x[0], x[1], x[2], 1e-3f);
+    return gc_loss(t, ml_ad_batchnorm(t, ml_ad_tanh(t, h), x[2], x[1], 1e-3f));
+}
+
 /* A Conv-4 block: maxpool(relu(batchnorm(conv2d(x, w)))), 2x2. */
 static ml_ad_node *f_conv_block(ml_ad_tape *t, ml_ad_node **x, void *c)
 {
@@ -407,11 +420,21 @@ const op_case oc_cases[] = {
     CASE("lstm_cell", ML_AD_LSTM_CELL, f_lstm_cell, 2, IN2(8, 3), IN2(2, 3)),
     CASE("lstm_cell chained", ML_AD_LSTM_CELL, f_lstm_chain, 3, IN2(8, 2), IN2(2, 2),
          IN2(8, 2)),
-    /* Batch normalisation: composed from other ops. */
-    CASE("batchnorm 4-D", ML_AD_LEAF, f_batchnorm, 3, IN4(2, 3, 2, 2), IN1(3),
+    /* Batch normalisation, one fused op (plain or with relu); 20 values per
+     * channel so the 16-lane sums and their tails both run. */
+    CASE("batchnorm 4-D", ML_AD_BATCHNORM, f_batchnorm, 3, IN4(2, 3, 2, 2), IN1(3),
          IN1(3)),
-    CASE("batchnorm 2-D", ML_AD_LEAF, f_batchnorm, 3, IN2(5, 3), IN1(3),
+    CASE("batchnorm 4-D long runs", ML_AD_BATCHNORM, f_batchnorm, 3,
+         IN4(2, 2, 4, 5), IN1(2), IN1(2)),
+    CASE("batchnorm 2-D", ML_AD_BATCHNORM, f_batchnorm, 3, IN2(5, 3), IN1(3),
          IN1(3)),
+    /* relu's kink moves with every input: steps of 2e-3 stay off it. */
+    {.name = "batchnorm_relu 4-D", .op = ML_AD_BATCHNORM, .fn = f_batchnorm_relu,
+     .nin = 3, .in = {IN4(2, 2, 4, 5), IN1(2), IN1(2)}, .eps = 2e-3, .eps2 = 2e-3},
+    CASE("batchnorm_relu 2-D", ML_AD_BATCHNORM, f_batchnorm_relu, 3, IN2(5, 3),
+         IN1(3), IN1(3)),
+    CASE("batchnorm chained", ML_AD_BATCHNORM, f_batchnorm_chain, 3,
+         IN4(2, 2, 3, 3), IN1(2), IN1(2)),
     CASE("conv block", ML_AD_LEAF, f_conv_block, 4, IN4(2, 2, 4, 4),
          IN4(3, 2, 3, 3), IN1(3), IN1(3)),
 

@@ -307,8 +307,129 @@ START_TEST(test_batchnorm)
         }
         /* A single value per channel normalises to 0: y = beta. */
         expect(ml_ad_batchnorm(&T, x, ga, be, eps), nd, B[c].d, e, 2e-5);
+        for (size_t a = 0; a < x->size; a++)
+            e[a] = e[a] > 0 ? e[a] : 0;
+        expect(ml_ad_batchnorm_relu(&T, x, ga, be, eps), nd, B[c].d, e, 2e-5);
         free(e);
         ml_ad_tape_reset(&T);
+    }
+}
+END_TEST
+
+/* The gradients of sum(G y) for y = batchnorm(x) (and relu of it) from the
+ * textbook formulas in double, with xhat = (x - mean) / sd, g = G (times
+ * [y > 0] with relu):
+ *   dbeta = sum g,  dgamma = sum g xhat,
+ *   dx = gamma / sd (g - dbeta / m - xhat dgamma / m),
+ * against the fused backward (plain values) and the one built from ops
+ * (create_graph). */
+START_TEST(test_batchnorm_grad)
+{
+    static const struct { int nd, d[4]; } B[] = {
+        {4, {3, 4, 5, 7}}, {4, {2, 3, 4, 4}}, {2, {6, 5}}, {4, {5, 2, 3, 3}},
+    };
+    const float eps = 1e-3f;
+    for (int relu = 0; relu < 2; relu++)
+        for (size_t c = 0; c < sizeof B / sizeof B[0]; c++) {
+            int nd = B[c].nd, n = B[c].d[0], ch = B[c].d[1];
+            int inner = nd == 4 ? B[c].d[2] * B[c].d[3] : 1, cs[1] = {ch};
+            ml_ad_node *x = rnd(nd, B[c].d, -3, 5);
+            ml_ad_node *ga = rnd(1, cs, -2, 2), *be = rnd(1, cs, -1, 1);
+            ml_ad_node *gy = rnd(nd, B[c].d, -1, 1);
+            double *ex = malloc(x->size * sizeof *ex), eg[8], eb[8];
+            double cnt = (double)n * inner;
+            for (int k = 0; k < ch; k++) {
+                double m = 0, v = 0, sb = 0, sg = 0;
+                for (int i = 0; i < n; i++)
+                    for (int j = 0; j < inner; j++)
+                        m += x->val[((size_t)i * ch + k) * inner + j];
+                m /= cnt;
+                for (int i = 0; i < n; i++)
+                    for (int j = 0; j < inner; j++) {
+                        double u = x->val[((size_t)i * ch + k) * inner + j] - m;
+                        v += u * u;
+                    }
+                double sd = sqrt(v / cnt + eps);
+                /* g at each position, then the sums */
+                for (int i = 0; i < n; i++)
+                    for (int j = 0; j < inner; j++) {
+                        size_t a = ((size_t)i * ch + k) * inner + j;
+                        double xh = (x->val[a] - m) / sd;
+                        double y = xh * ga->val[k] + be->val[k];
+                        double g = relu && y <= 0 ? 0 : gy->val[a];
+                        ex[a] = g;
+                        sb += g;
+                        sg += g * xh;
+                    }
+                eb[k] = sb;
+                eg[k] = sg;
+                for (int i = 0; i < n; i++)
+                    for (int j = 0; j < inner; j++) {
+                        size_t a = ((size_t)i * ch + k) * inner + j;
+                        double xh = (x->val[a] - m) / sd;
+                        ex[a] = ga->val[k] / sd * (ex[a] - sb / cnt - xh * sg / cnt);
+                    }
+            }
+            for (int graph = 0; graph < 2; graph++) {
+                ml_ad_node *y = relu ? ml_ad_batchnorm_relu(&T, x, ga, be, eps)
+                                     : ml_ad_batchnorm(&T, x, ga, be, eps);
+                ml_ad_node *ins[3] = {x, ga, be}, *gr[3];
+                ck_assert_int_eq(ml_ad_grad(&T, 1, &y, &gy, 3, ins, gr, graph), ML_OK);
+                ck_assert_int_eq(ml_ad_requires_grad(gr[0]), graph);
+                expect(gr[0], nd, B[c].d, ex, 2e-5);
+                expect(gr[1], 1, cs, eg, 2e-5);
+                expect(gr[2], 1, cs, eb, 2e-5);
+            }
+            free(ex);
+            ml_ad_tape_reset(&T);
+        }
+}
+END_TEST
+
+/* batchnorm written out in elementwise ops: the independent reference. */
+static ml_ad_node *bn_composed(ml_ad_node *x, ml_ad_node *ga, ml_ad_node *be,
+                               float eps)
+{
+    int c = x->shape[1], cs[4] = {1, c, 1, 1};
+    float inv_m = (float)c / (float)x->size;
+    ml_ad_node *mu = ml_ad_scale(&T, ml_ad_sum_to(&T, x, 4, cs), inv_m);
+    ml_ad_node *xc = ml_ad_sub(&T, x, mu);
+    ml_ad_node *var = ml_ad_scale(&T, ml_ad_sum_to(&T, ml_ad_square(&T, xc), 4, cs), inv_m);
+    ml_ad_node *sd = ml_ad_sqrt(&T, ml_ad_add(&T, var, ml_ad_fill(&T, 4, cs, eps)));
+    return ml_ad_add(&T, ml_ad_mul(&T, ml_ad_div(&T, xc, sd), ml_ad_reshape(&T, ga, 4, cs)),
+                     ml_ad_reshape(&T, be, 4, cs));
+}
+
+/* A Conv-4 block, L = sum(u * maxpool(relu(bn(conv2d(x, w))))^2), with the
+ * fused batchnorm_relu and with the composition above: the same gradient
+ * and the same Hessian-vector product in all four inputs. */
+START_TEST(test_batchnorm_block)
+{
+    int xs[4] = {4, 2, 6, 6}, ws[4] = {3, 2, 3, 3}, cs[1] = {3}, us[4] = {4, 3, 3, 3};
+    ml_ad_node *in[4] = {rnd(4, xs, -2, 2), rnd(4, ws, -1, 1), rnd(1, cs, -2, 2),
+                         rnd(1, cs, -1, 1)};
+    ml_ad_node *u = rnd(4, us, -1, 1), *v[4];
+    for (int k = 0; k < 4; k++)
+        v[k] = rnd(in[k]->ndim, in[k]->shape, -1, 1);
+    ml_ad_node *hv[2][4], *gr[2][4];
+    for (int fused = 0; fused < 2; fused++) {
+        ml_ad_node *h = ml_ad_conv2d(&T, in[0], in[1], NULL, 1, 1);
+        h = fused ? ml_ad_batchnorm_relu(&T, h, in[2], in[3], 1e-5f)
+                  : ml_ad_relu(&T, bn_composed(h, in[2], in[3], 1e-5f));
+        h = ml_ad_maxpool(&T, h, 2);
+        ml_ad_node *L = ml_ad_sum(&T, ml_ad_mul(&T, u, ml_ad_square(&T, h)));
+        ck_assert_int_eq(ml_ad_grad(&T, 1, &L, NULL, 4, in, gr[fused], 1), ML_OK);
+        ck_assert_int_eq(ml_ad_grad(&T, 4, gr[fused], v, 4, in, hv[fused], 0), ML_OK);
+    }
+    for (int k = 0; k < 4; k++) {
+        double *e = malloc(in[k]->size * sizeof *e);
+        for (size_t i = 0; i < in[k]->size; i++)
+            e[i] = gr[0][k]->val[i];
+        expect(gr[1][k], in[k]->ndim, in[k]->shape, e, 1e-4);
+        for (size_t i = 0; i < in[k]->size; i++)
+            e[i] = hv[0][k]->val[i];
+        expect(hv[1][k], in[k]->ndim, in[k]->shape, e, 1e-4);
+        free(e);
     }
 }
 END_TEST
@@ -324,6 +445,8 @@ static Suite *ops_conv_suite(void)
     tcase_add_test(tc, test_maxpool);
     tcase_add_test(tc, test_maxpool_ties);
     tcase_add_test(tc, test_batchnorm);
+    tcase_add_test(tc, test_batchnorm_grad);
+    tcase_add_test(tc, test_batchnorm_block);
     suite_add_tcase(s, tc);
     return s;
 }

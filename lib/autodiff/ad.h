@@ -68,7 +68,7 @@ typedef enum ml_ad_op {
     ML_AD_POOL_GATHER, /* h at the argmax of each window of x */
     ML_AD_POOL_SCATTER, /* g placed at the argmax of each window of x */
     ML_AD_LSTM_CELL,  /* an LSTM cell's gates: (z, c) -> (h', c'), columns are cells */
-    ML_AD_BATCHNORM,  /* batch normalisation (batch statistics), optionally + relu */
+    ML_AD_BATCHNORM,  /* batch normalisation (batch statistics), optionally + relu (+ 2x2 max-pool) */
     ML_AD_OP_COUNT
 } ml_ad_op;
 
@@ -92,7 +92,8 @@ struct ml_ad_node {
     } attr;
     const int *labels;         /* SOFTMAX_CE: class labels (in the arena) */
     float *aux;                /* BATCHNORM: per-channel mean, 1/sd, then eps
-                                  (in the arena), kept for the backward */
+                                  (in the arena), kept for the backward;
+                                  attr.i: relu, pool size (0: none) */
 };
 
 typedef struct ml_ad_tape {
@@ -188,6 +189,13 @@ ml_ad_node *ml_ad_batchnorm(ml_ad_tape *t, ml_ad_node *x, ml_ad_node *gamma,
 ml_ad_node *ml_ad_batchnorm_relu(ml_ad_tape *t, ml_ad_node *x,
                                  ml_ad_node *gamma, ml_ad_node *beta,
                                  float eps);
+/* maxpool(relu(batchnorm(x, gamma, beta, eps)), 2) for x [N, C, H, W]
+ * (H, W >= 2) as one op, the whole tail of a Conv-4 block: the full-size
+ * activations are never written, forward or backward.  The same values
+ * and argmax choices as the three ops one after the other. */
+ml_ad_node *ml_ad_batchnorm_relu_pool(ml_ad_tape *t, ml_ad_node *x,
+                                      ml_ad_node *gamma, ml_ad_node *beta,
+                                      float eps);
 
 /* An LSTM cell's gate arithmetic, one cell per column: z [4H, N] (input,
  * forget, cell, output gate pre-activations, gate-major), c [H, N] ->

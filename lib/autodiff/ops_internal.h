@@ -4,6 +4,9 @@
 
 #include "ad.h"
 
+#include <stdint.h>
+#include <string.h>
+
 void ml_ad_matmul_backward(ml_ad_tape *, ml_ad_node *, ml_ad_node *, const int *, ml_ad_node **);
 void ml_ad_binary_backward(ml_ad_tape *, ml_ad_node *, ml_ad_node *, const int *, ml_ad_node **);
 void ml_ad_unary_backward(ml_ad_tape *, ml_ad_node *, ml_ad_node *, const int *, ml_ad_node **);
@@ -28,6 +31,19 @@ void ml_ad_norm_backward(ml_ad_tape *, ml_ad_node *, ml_ad_node *, const int *, 
 #else
 #define ML_AD_VECTOR
 #endif
+
+/* c ? x : y on the bits: exact, and compilers keep it free of branches
+ * (a float ?: of loaded values they turn into jumps, which random data
+ * mispredicts), so the pooling loops vectorise. */
+static inline float ml_ad_pick(int c, float x, float y)
+{
+    uint32_t a, b, m = 0u - (uint32_t)(c != 0);
+    memcpy(&a, &x, sizeof a);
+    memcpy(&b, &y, sizeof b);
+    a = (a & m) | (b & ~m);
+    memcpy(&x, &a, sizeof x);
+    return x;
+}
 
 /* Strides of b (in elements) over a's 4-D index space, right-aligned, 0
  * along broadcast dims; a's shape padded on the left to 4 dims in dims.

@@ -11,7 +11,6 @@
  * and x gets no gradient.  maxpool(x) = pool_gather(x, x). */
 #include "ops_internal.h"
 
-#include <stdint.h>
 #include <string.h>
 
 /* Offset of the first maximum of the size x size window at p (row
@@ -31,19 +30,6 @@ static inline size_t window_argmax(const float *p, size_t w, int size)
     return a;
 }
 
-/* c ? x : y on the bits: exact, and compilers keep it free of branches
- * (a float ?: of loaded values they turn into jumps, which random data
- * mispredicts), so the loops below vectorise. */
-static inline float pick(int c, float x, float y)
-{
-    uint32_t a, b, m = 0u - (uint32_t)(c != 0);
-    memcpy(&a, &x, sizeof a);
-    memcpy(&b, &y, sizeof b);
-    a = (a & m) | (b & ~m);
-    memcpy(&x, &a, sizeof x);
-    return x;
-}
-
 /* 2x2 windows, the common case, a pair of rows x0, x1 at a time: the
  * first maximum of window j is the first maximum of each row's pair (top_:
  * the right one in the top row, bot_: in the bottom row), then of those
@@ -52,7 +38,7 @@ static inline float pick(int c, float x, float y)
     const float a_ = (x0)[2 * (j)], b_ = (x0)[2 * (j) + 1];                 \
     const float c_ = (x1)[2 * (j)], d_ = (x1)[2 * (j) + 1];                 \
     const int top_ = b_ > a_, bot_ = d_ > c_;                               \
-    const int low_ = pick(bot_, d_, c_) > pick(top_, b_, a_)
+    const int low_ = ml_ad_pick(bot_, d_, c_) > ml_ad_pick(top_, b_, a_)
 
 /* Checks x and size; the pooled height and width into ho, wo. */
 static int pool_check(ml_ad_tape *t, const char *what, const ml_ad_node *x,
@@ -129,7 +115,7 @@ static ml_ad_node *gather(ml_ad_tape *t, const char *what, ml_ad_node *h,
             POOL2_LOAD(x0, x1, j);
             const float ha = h0[2 * j], hb = h0[2 * j + 1];
             const float hc = h1[2 * j], hd = h1[2 * j + 1];
-            out[j] = pick(low_, pick(bot_, hd, hc), pick(top_, hb, ha));
+            out[j] = ml_ad_pick(low_, ml_ad_pick(bot_, hd, hc), ml_ad_pick(top_, hb, ha));
             /* y[o] = h[a(o)] */
         }
         x0 += 2 * w;
@@ -181,11 +167,11 @@ ml_ad_node *ml_ad_pool_scatter(ml_ad_tape *t, ml_ad_node *g, ml_ad_node *x,
             for (int j = 0; j < wo; j++) {
                 POOL2_LOAD(x0, x1, j);
                 const float gj = gv[j];
-                const float gt = pick(low_, 0.0f, gj), gb = pick(low_, gj, 0.0f);
-                z0[2 * j] = pick(top_, 0.0f, gt); /* z[a(o)] = g[o] */
-                z0[2 * j + 1] = pick(top_, gt, 0.0f);
-                z1[2 * j] = pick(bot_, 0.0f, gb);
-                z1[2 * j + 1] = pick(bot_, gb, 0.0f);
+                const float gt = ml_ad_pick(low_, 0.0f, gj), gb = ml_ad_pick(low_, gj, 0.0f);
+                z0[2 * j] = ml_ad_pick(top_, 0.0f, gt); /* z[a(o)] = g[o] */
+                z0[2 * j + 1] = ml_ad_pick(top_, gt, 0.0f);
+                z1[2 * j] = ml_ad_pick(bot_, 0.0f, gb);
+                z1[2 * j + 1] = ml_ad_pick(bot_, gb, 0.0f);
             }
             for (size_t j = 2 * (size_t)wo; j < w; j++)
                 z0[j] = z1[j] = 0.0f;

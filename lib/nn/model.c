@@ -280,8 +280,13 @@ ml_ad_node *ml_nn_forward(ml_ad_tape *t, const ml_model *m,
             break;
         case ML_LAYER_MAXPOOL: h = ml_ad_maxpool(t, h, (int)L->p[0]); break;
         case ML_LAYER_BATCHNORM:
-            /* Followed by relu (the Conv-4 block): one op for both. */
-            if (i + 1 < m->nlayers && m->layers[i + 1].kind == ML_LAYER_RELU) {
+            /* Followed by relu and 2x2 max-pooling, or by relu alone (the
+             * Conv-4 block): one op for all. */
+            if (i + 2 < m->nlayers && m->layers[i + 1].kind == ML_LAYER_RELU &&
+                m->layers[i + 2].kind == ML_LAYER_MAXPOOL && m->layers[i + 2].p[0] == 2) {
+                h = ml_ad_batchnorm_relu_pool(t, h, w[0], w[1], 1e-5f);
+                i += 2;
+            } else if (i + 1 < m->nlayers && m->layers[i + 1].kind == ML_LAYER_RELU) {
                 h = ml_ad_batchnorm_relu(t, h, w[0], w[1], 1e-5f);
                 i++;
             } else {

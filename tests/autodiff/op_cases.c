@@ -193,6 +193,11 @@ static ml_ad_node *f_batchnorm_relu(ml_ad_tape *t, ml_ad_node **x, void *c)
     return gc_loss(t, ml_ad_batchnorm_relu(t, x[0], x[1], x[2], 1e-3f));
 }
 
+static ml_ad_node *f_batchnorm_relu_pool(ml_ad_tape *t, ml_ad_node **x, void *c)
+{
+    return gc_loss(t, ml_ad_batchnorm_relu_pool(t, x[0], x[1], x[2], 1e-3f));
+}
+
 /* Two normalisations in a row: the second one's input depends on every
  * input of the first, so mixed second-order terms show. */
 static ml_ad_node *f_batchnorm_chain(ml_ad_tape *t, ml_ad_node **x, void *c)
@@ -433,6 +438,12 @@ const op_case oc_cases[] = {
      .nin = 3, .in = {IN4(2, 2, 4, 5), IN1(2), IN1(2)}, .eps = 2e-3, .eps2 = 2e-3},
     CASE("batchnorm_relu 2-D", ML_AD_BATCHNORM, f_batchnorm_relu, 3, IN2(5, 3),
          IN1(3), IN1(3)),
+    /* With the 2x2 pooling; an odd size drops a row and a column.  x on an
+     * even grid: no near ties in a window. */
+    {.name = "batchnorm_relu_pool", .op = ML_AD_BATCHNORM, .fn = f_batchnorm_relu_pool,
+     .nin = 3, .in = {DIST4(2, 2, 4, 4), IN1(2), IN1(2)}, .eps = 2e-3, .eps2 = 2e-3},
+    {.name = "batchnorm_relu_pool 5x5", .op = ML_AD_BATCHNORM, .fn = f_batchnorm_relu_pool,
+     .nin = 3, .in = {DIST4(2, 2, 5, 5), IN1(2), IN1(2)}, .eps = 2e-3, .eps2 = 2e-3},
     CASE("batchnorm chained", ML_AD_BATCHNORM, f_batchnorm_chain, 3,
          IN4(2, 2, 3, 3), IN1(2), IN1(2)),
     CASE("conv block", ML_AD_LEAF, f_conv_block, 4, IN4(2, 2, 4, 4),

@@ -274,6 +274,24 @@ START_TEST(test_maxpool_ties)
 }
 END_TEST
 
+/* Mean and biased variance of channel k of x [n, ch, inner], in double. */
+static void moments(const ml_ad_node *x, int n, int ch, int inner, int k,
+                    double *mean, double *var)
+{
+    double m = 0, v = 0, cnt = (double)n * inner;
+    for (int i = 0; i < n; i++)
+        for (int j = 0; j < inner; j++)
+            m += x->val[((size_t)i * ch + k) * inner + j];
+    m /= cnt;
+    for (int i = 0; i < n; i++)
+        for (int j = 0; j < inner; j++) {
+            double u = x->val[((size_t)i * ch + k) * inner + j] - m;
+            v += u * u;
+        }
+    *mean = m;
+    *var = v / cnt;
+}
+
 /* (x - mean) / sqrt(var + eps) * gamma + beta per channel, in double. */
 START_TEST(test_batchnorm)
 {
@@ -288,17 +306,8 @@ START_TEST(test_batchnorm)
         ml_ad_node *ga = rnd(1, cs, 0.5f, 2), *be = rnd(1, cs, -1, 1);
         double *e = malloc(x->size * sizeof *e);
         for (int k = 0; k < ch; k++) {
-            double m = 0, v = 0, cnt = (double)n * inner;
-            for (int i = 0; i < n; i++)
-                for (int j = 0; j < inner; j++)
-                    m += x->val[((size_t)i * ch + k) * inner + j];
-            m /= cnt;
-            for (int i = 0; i < n; i++)
-                for (int j = 0; j < inner; j++) {
-                    double u = x->val[((size_t)i * ch + k) * inner + j] - m;
-                    v += u * u;
-                }
-            v /= cnt;
+            double m, v;
+            moments(x, n, ch, inner, k, &m, &v);
             for (int i = 0; i < n; i++)
                 for (int j = 0; j < inner; j++) {
                     size_t a = ((size_t)i * ch + k) * inner + j;
@@ -339,17 +348,9 @@ START_TEST(test_batchnorm_grad)
             double *ex = malloc(x->size * sizeof *ex), eg[8], eb[8];
             double cnt = (double)n * inner;
             for (int k = 0; k < ch; k++) {
-                double m = 0, v = 0, sb = 0, sg = 0;
-                for (int i = 0; i < n; i++)
-                    for (int j = 0; j < inner; j++)
-                        m += x->val[((size_t)i * ch + k) * inner + j];
-                m /= cnt;
-                for (int i = 0; i < n; i++)
-                    for (int j = 0; j < inner; j++) {
-                        double u = x->val[((size_t)i * ch + k) * inner + j] - m;
-                        v += u * u;
-                    }
-                double sd = sqrt(v / cnt + eps);
+                double m, v, sb = 0, sg = 0;
+                moments(x, n, ch, inner, k, &m, &v);
+                double sd = sqrt(v + eps);
                 /* g at each position, then the sums */
                 for (int i = 0; i < n; i++)
                     for (int j = 0; j < inner; j++) {
@@ -400,37 +401,76 @@ static ml_ad_node *bn_composed(ml_ad_node *x, ml_ad_node *ga, ml_ad_node *be,
                      ml_ad_reshape(&T, be, 4, cs));
 }
 
-/* A Conv-4 block, L = sum(u * maxpool(relu(bn(conv2d(x, w))))^2), with the
- * fused batchnorm_relu and with the composition above: the same gradient
- * and the same Hessian-vector product in all four inputs. */
+/* A Conv-4 block, L = sum(u * maxpool(relu(bn(conv2d(x, w))))^2), three
+ * ways: with the composition above, with the fused batchnorm_relu then
+ * maxpool, and with batchnorm_relu_pool: the same values, gradient and
+ * Hessian-vector product in all four inputs.  An odd size drops a row
+ * and a column in the pooling. */
 START_TEST(test_batchnorm_block)
 {
-    int xs[4] = {4, 2, 6, 6}, ws[4] = {3, 2, 3, 3}, cs[1] = {3}, us[4] = {4, 3, 3, 3};
+    const int side = _i ? 7 : 6;
+    int xs[4] = {4, 2, side, side}, ws[4] = {3, 2, 3, 3}, cs[1] = {3};
+    int us[4] = {4, 3, side / 2, side / 2};
     ml_ad_node *in[4] = {rnd(4, xs, -2, 2), rnd(4, ws, -1, 1), rnd(1, cs, -2, 2),
                          rnd(1, cs, -1, 1)};
     ml_ad_node *u = rnd(4, us, -1, 1), *v[4];
     for (int k = 0; k < 4; k++)
         v[k] = rnd(in[k]->ndim, in[k]->shape, -1, 1);
-    ml_ad_node *hv[2][4], *gr[2][4];
-    for (int fused = 0; fused < 2; fused++) {
+    ml_ad_node *out[3], *hv[3][4], *gr[3][4];
+    for (int way = 0; way < 3; way++) {
         ml_ad_node *h = ml_ad_conv2d(&T, in[0], in[1], NULL, 1, 1);
-        h = fused ? ml_ad_batchnorm_relu(&T, h, in[2], in[3], 1e-5f)
-                  : ml_ad_relu(&T, bn_composed(h, in[2], in[3], 1e-5f));
-        h = ml_ad_maxpool(&T, h, 2);
+        if (way == 0)
+            h = ml_ad_maxpool(&T, ml_ad_relu(&T, bn_composed(h, in[2], in[3], 1e-5f)), 2);
+        else if (way == 1)
+            h = ml_ad_maxpool(&T, ml_ad_batchnorm_relu(&T, h, in[2], in[3], 1e-5f), 2);
+        else
+            h = ml_ad_batchnorm_relu_pool(&T, h, in[2], in[3], 1e-5f);
+        out[way] = h;
         ml_ad_node *L = ml_ad_sum(&T, ml_ad_mul(&T, u, ml_ad_square(&T, h)));
-        ck_assert_int_eq(ml_ad_grad(&T, 1, &L, NULL, 4, in, gr[fused], 1), ML_OK);
-        ck_assert_int_eq(ml_ad_grad(&T, 4, gr[fused], v, 4, in, hv[fused], 0), ML_OK);
+        ck_assert_int_eq(ml_ad_grad(&T, 1, &L, NULL, 4, in, gr[way], 1), ML_OK);
+        ck_assert_int_eq(ml_ad_grad(&T, 4, gr[way], v, 4, in, hv[way], 0), ML_OK);
     }
-    for (int k = 0; k < 4; k++) {
-        double *e = malloc(in[k]->size * sizeof *e);
-        for (size_t i = 0; i < in[k]->size; i++)
-            e[i] = gr[0][k]->val[i];
-        expect(gr[1][k], in[k]->ndim, in[k]->shape, e, 1e-4);
-        for (size_t i = 0; i < in[k]->size; i++)
-            e[i] = hv[0][k]->val[i];
-        expect(hv[1][k], in[k]->ndim, in[k]->shape, e, 1e-4);
-        free(e);
+    double *e = malloc(in[0]->size * sizeof *e);
+    for (int way = 1; way < 3; way++) {
+        for (size_t i = 0; i < out[0]->size; i++)
+            e[i] = out[0]->val[i];
+        expect(out[way], 4, us, e, 1e-5);
+        for (int k = 0; k < 4; k++) {
+            for (size_t i = 0; i < in[k]->size; i++)
+                e[i] = gr[0][k]->val[i];
+            expect(gr[way][k], in[k]->ndim, in[k]->shape, e, 1e-4);
+            for (size_t i = 0; i < in[k]->size; i++)
+                e[i] = hv[0][k]->val[i];
+            expect(hv[way][k], in[k]->ndim, in[k]->shape, e, 1e-4);
+        }
     }
+    free(e);
+}
+END_TEST
+
+/* The fused pooled op's plain first-order backward (no create_graph)
+ * against the three ops one after the other, on a larger input with an
+ * odd size, 64 + 3 pooled columns (two column chunks), and gamma of both
+ * signs. */
+START_TEST(test_batchnorm_pool_grad)
+{
+    int xs[4] = {3, 4, 5, 134}, cs[1] = {4}, ys[4] = {3, 4, 2, 67};
+    ml_ad_node *x = rnd(4, xs, -3, 3), *ga = rnd(1, cs, -2, 2), *be = rnd(1, cs, -1, 1);
+    ml_ad_node *gy = rnd(4, ys, -1, 1), *ins[3] = {x, ga, be}, *g[2][3];
+    ml_ad_node *y0 = ml_ad_maxpool(&T, ml_ad_relu(&T, bn_composed(x, ga, be, 1e-5f)), 2);
+    ml_ad_node *y1 = ml_ad_batchnorm_relu_pool(&T, x, ga, be, 1e-5f);
+    ck_assert_int_eq(ml_ad_grad(&T, 1, &y0, &gy, 3, ins, g[0], 0), ML_OK);
+    ck_assert_int_eq(ml_ad_grad(&T, 1, &y1, &gy, 3, ins, g[1], 0), ML_OK);
+    double *e = malloc(x->size * sizeof *e);
+    for (size_t i = 0; i < y0->size; i++)
+        e[i] = y0->val[i];
+    expect(y1, 4, ys, e, 1e-5);
+    for (int k = 0; k < 3; k++) {
+        for (size_t i = 0; i < ins[k]->size; i++)
+            e[i] = g[0][k]->val[i];
+        expect(g[1][k], ins[k]->ndim, ins[k]->shape, e, 1e-4);
+    }
+    free(e);
 }
 END_TEST
 
@@ -446,7 +486,8 @@ static Suite *ops_conv_suite(void)
     tcase_add_test(tc, test_maxpool_ties);
     tcase_add_test(tc, test_batchnorm);
     tcase_add_test(tc, test_batchnorm_grad);
-    tcase_add_test(tc, test_batchnorm_block);
+    tcase_add_loop_test(tc, test_batchnorm_block, 0, 2);
+    tcase_add_test(tc, test_batchnorm_pool_grad);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -3,6 +3,7 @@
 #define ML_AUTODIFF_OPS_INTERNAL_H
 
 #include "ad.h"
+#include "core/vmath.h"
 
 #include <stdint.h>
 #include <string.h>
@@ -19,18 +20,8 @@ void ml_ad_pool_backward(ml_ad_tape *, ml_ad_node *, ml_ad_node *, const int *, 
 void ml_ad_lstm_backward(ml_ad_tape *, ml_ad_node *, ml_ad_node *, const int *, ml_ad_node **);
 void ml_ad_norm_backward(ml_ad_tape *, ml_ad_node *, ml_ad_node *, const int *, ml_ad_node **);
 
-/* For the functions holding the elementwise loops: compiled for AVX-512
- * and AVX2 besides the baseline x86-64 (4-wide SSE), the widest the CPU
- * runs picked at load time (GCC's target_clones, an ifunc: ELF only; not
- * with clang or ThreadSanitizer).  Every version does the same IEEE
- * operations on each element (no FMA contraction under -std=c11), so the
- * values do not depend on the version. */
-#if defined(__GNUC__) && defined(__x86_64__) && defined(__ELF__) && \
-    !defined(__SANITIZE_THREAD__) && !defined(__clang__)
-#define ML_AD_VECTOR __attribute__((target_clones("avx512f", "avx2", "default")))
-#else
-#define ML_AD_VECTOR
-#endif
+/* For the functions holding the elementwise loops (core/vmath.h). */
+#define ML_AD_VECTOR ML_VCLONES
 
 /* c ? x : y on the bits: exact, and compilers keep it free of branches
  * (a float ?: of loaded values they turn into jumps, which random data

@@ -15,6 +15,19 @@
 #define ML_VINLINE static inline
 #endif
 
+/* For functions holding elementwise loops: compiled for AVX-512 and AVX2
+ * besides the baseline x86-64 (4-wide SSE), the widest the CPU runs picked
+ * at load time (GCC's target_clones, an ifunc: ELF only; not with clang or
+ * ThreadSanitizer).  Every version does the same IEEE operations on each
+ * element (no FMA contraction under -std=c11), so the values do not depend
+ * on the version. */
+#if defined(__GNUC__) && defined(__x86_64__) && defined(__ELF__) && \
+    !defined(__SANITIZE_THREAD__) && !defined(__clang__)
+#define ML_VCLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define ML_VCLONES
+#endif
+
 ML_VINLINE float ml_vexp(float in)
 {
     /* NaN would reach the float-to-int conversion (undefined): use 0 and

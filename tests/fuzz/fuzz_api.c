@@ -728,6 +728,56 @@ static void op_learner_step(world *w)
     free(before);
 }
 
+/* The meta-batch in the library's parts (mode bits 2-7, no further input
+ * read, so older programs decode as before): the parts' sums, combined as
+ * metalearn.h documents, must be the mean `g` bit for bit whenever that
+ * succeeded; a fuzzed sub-range must succeed exactly when it is inside the
+ * plan and its counts fit. */
+static void check_parts(ml_learner *l, size_t n, ml_task *const *batch, unsigned mode,
+                        ml_status st, const float *g, size_t count)
+{
+    size_t *bounds = buffer(n + 1, sizeof *bounds), parts = 0;
+    if (fuzz_status(ml_learner_meta_gradient_parts(l, n, batch, bounds, n + 1, &parts)) !=
+        ML_OK) {
+        free(bounds);
+        return;
+    }
+    FUZZ_CHECK(parts >= 1 && parts <= n && bounds[0] == 0 && bounds[parts] == n);
+    for (size_t p = 0; p < parts; p++)
+        FUZZ_CHECK(bounds[p] < bounds[p + 1]);
+    const size_t k = ml_learner_num_meta_params(l);
+    float *sums = buffer(parts * k, sizeof *sums), *mean = buffer(k, sizeof *mean);
+    double *losses = buffer(n, sizeof *losses);
+    ml_status sq = fuzz_status(ml_learner_meta_gradient_partial(l, n, batch, 0, parts, sums,
+                                                                parts * k, losses, n));
+    if (st == ML_OK && sq != ML_ERR_NOMEM)
+        FUZZ_CHECK(sq == ML_OK);
+    if (st == ML_OK && sq == ML_OK && count == k) {
+        memcpy(mean, sums, k * sizeof *mean);
+        for (size_t p = 1; p < parts; p++)
+            for (size_t j = 0; j < k; j++)
+                mean[j] += sums[p * k + j];
+        for (size_t j = 0; j < k; j++)
+            mean[j] *= 1.0f / (float)n;
+        FUZZ_CHECK(memcmp(mean, g, k * sizeof *mean) == 0);
+    }
+    size_t first = (mode >> 3) % (parts + 2), end = first + (mode >> 6);
+    size_t nt = first <= end && end <= parts ? bounds[end] - bounds[first] : 0;
+    size_t kk = end >= first ? (end - first) * k : 0;
+    float *part = buffer(kk, sizeof *part);
+    ml_status sr = fuzz_status(ml_learner_meta_gradient_partial(l, n, batch, first, end, part,
+                                                                kk, losses, nt));
+    if (end > parts)
+        FUZZ_CHECK(sr == ML_ERR_INVALID_ARG);
+    else if (sr == ML_OK && sq == ML_OK && kk)
+        FUZZ_CHECK(memcmp(part, sums + first * k, kk * sizeof *part) == 0);
+    free(part);
+    free(sums);
+    free(mean);
+    free(losses);
+    free(bounds);
+}
+
 static void op_learner_gradient(world *w)
 {
     ml_learner *l = w->learner[pick(w, N_LEARNERS)];
@@ -742,6 +792,10 @@ static void op_learner_gradient(world *w)
     double loss;
     ml_status st = fuzz_status(ml_learner_meta_gradient(l, n, batch, g, count, &loss));
     same_params(l, before);
+    if (mode & 4 && l && n) {
+        check_parts(l, n, batch, mode, st, g, count);
+        same_params(l, before);
+    }
     free(before);
     /* What is read must not depend on the call's result: a seed program
      * decodes as it was written whatever the library answers. */

@@ -407,6 +407,25 @@ static void api_sine_maml(void)
     free(b.p);
 }
 
+/* A meta-batch in the library's parts (check_parts in fuzz_api.c): tasks
+ * of two sizes, so first-order MAML plans two parts; an empty range, the
+ * second part alone, a range past the plan, and the whole plan. */
+static void api_gradient_parts(void)
+{
+    bytes b = {0};
+    ins(&b, OP_MODEL_MLP, 1, 2, 2, 4, 3, 0, ML_LAYER_TANH, END);
+    ins(&b, OP_LEARNER_CREATE, 0, 1, 1, 0, 5, END);          /* first-order MAML */
+    ins(&b, OP_TASK_FIT, 0, 0, 0, 3, 4, 5, 6, 7, 8, END);
+    ins(&b, OP_TASK_FIT, 1, 0, 0, 2, 2, 9, 10, 11, 12, END);
+    ins(&b, OP_TASK_FIT, 2, 0, 0, 3, 4, 13, 14, 15, 16, END);
+    ins(&b, OP_LEARNER_GRADIENT, 0, 3, 0, 2, 1, 4, 0, END);
+    ins(&b, OP_LEARNER_GRADIENT, 0, 3, 0, 2, 1, 4 | 8 | 64, 0, END);
+    ins(&b, OP_LEARNER_GRADIENT, 0, 3, 0, 2, 1, 4 | 16 | 64, 0, END);
+    ins(&b, OP_LEARNER_GRADIENT, 0, 3, 0, 2, 1, 4 | 128, 0, END);
+    save("api", "gradient-parts", &b);
+    free(b.p);
+}
+
 /* Reptile with its settings, first-order MAML with an optimiser, Meta-SGD
  * and the joint baseline, on tasks made to fit. */
 static void api_gradient_strategies(void)
@@ -599,6 +618,7 @@ int main(int argc, char **argv)
     idx_seeds();
     api_sine_maml();
     api_gradient_strategies();
+    api_gradient_parts();
     api_metric_strategies();
     api_bad_values();
     api_learned_optimizer();

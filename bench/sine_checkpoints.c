@@ -5,11 +5,14 @@
  * Adam 0.001; training tasks from one sine sampler (seed 100 + SEED),
  * 1,000 fixed test tasks with 100 query points from another (seed 1000).
  *
- *   sine-checkpoints STRATEGY SEED ITERATIONS EVERY [INNER_STEPS INNER_LR]
+ *   sine-checkpoints STRATEGY SEED ITERATIONS EVERY [INNER_STEPS INNER_LR
+ *                    [DROP_AT OUTER_LR]]
  *
  * STRATEGY is maml, fomaml, reptile or metasgd.  Reptile: epsilon 1.0
- * annealed linearly to 0 over ITERATIONS.  Prints one line per checkpoint:
- * the iteration, then steps:mean+-95% interval. */
+ * annealed linearly to 0 over ITERATIONS.  With DROP_AT, the outer Adam is
+ * replaced before iteration DROP_AT by a fresh one with step size OUTER_LR
+ * (an experiment on the last iterate's noise).  Prints one line per
+ * checkpoint: the iteration, then steps:mean+-95% interval. */
 #include <metalearn.h>
 
 #include <math.h>
@@ -63,23 +66,27 @@ int main(int argc, char **argv)
                  {"fomaml", ML_STRATEGY_FOMAML},
                  {"reptile", ML_STRATEGY_REPTILE},
                  {"metasgd", ML_STRATEGY_METASGD}};
-    long seed, iters, every, steps = 0;
-    double inner_lr = 0.0;
+    long seed, iters, every, steps = 0, drop_at = 0;
+    double inner_lr = 0.0, outer_lr = 0.0;
     int si = -1;
     for (int i = 0; argc > 1 && i < 4; i++)
         if (!strcmp(argv[1], names[i].name))
             si = i;
-    if (argc != 5 && argc != 7)
-        return fail("usage", "STRATEGY SEED ITERATIONS EVERY [INNER_STEPS INNER_LR]");
+    if (argc != 5 && argc != 7 && argc != 9)
+        return fail("usage", "STRATEGY SEED ITERATIONS EVERY [INNER_STEPS INNER_LR "
+                             "[DROP_AT OUTER_LR]]");
     if (si < 0)
         return fail(argv[1], "not maml, fomaml, reptile or metasgd");
     if (!parse_long(argv[2], 0, &seed) || !parse_long(argv[3], 1, &iters) ||
         !parse_long(argv[4], 1, &every))
         return fail("arguments", "SEED must be a whole number >= 0, ITERATIONS and "
                                  "EVERY >= 1");
-    if (argc == 7 && (!parse_long(argv[5], 1, &steps) ||
+    if (argc >= 7 && (!parse_long(argv[5], 1, &steps) ||
                       !((inner_lr = strtod(argv[6], NULL)) > 0.0)))
         return fail("arguments", "INNER_STEPS must be >= 1 and INNER_LR > 0");
+    if (argc == 9 && (!parse_long(argv[7], 1, &drop_at) ||
+                      !((outer_lr = strtod(argv[8], NULL)) > 0.0)))
+        return fail("arguments", "DROP_AT must be >= 1 and OUTER_LR > 0");
 
     const size_t sizes[3] = {40, 40, 1};
     ml_model *m = NULL;
@@ -117,6 +124,15 @@ int main(int argc, char **argv)
     for (long it = 1; it <= iters; it++) {
         ml_task *batch[META_BATCH] = {NULL};
         ml_status st = ML_OK;
+        if (it == drop_at) {
+            ml_optimizer *o = NULL;
+            st = ml_optimizer_create(&o, ML_OPTIMIZER_ADAM);
+            if (st == ML_OK)
+                st = ml_optimizer_set(o, ML_OPT_LR, outer_lr);
+            if (st == ML_OK)
+                st = ml_learner_set_optimizer(l, o);
+            ml_optimizer_free(o);
+        }
         for (int i = 0; i < META_BATCH && st == ML_OK; i++)
             st = ml_sampler_sample(train, &batch[i]);
         if (st == ML_OK)

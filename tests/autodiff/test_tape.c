@@ -363,6 +363,8 @@ START_TEST(test_null_inputs)
     ck_assert_ptr_null(ml_ad_pool_gather(&T, p, NULL, 2));
     ck_assert_ptr_null(ml_ad_pool_scatter(&T, NULL, p, 2));
     ck_assert_ptr_null(ml_ad_batchnorm(&T, p, NULL, p, 1e-5f));
+    ck_assert_ptr_null(ml_ad_batchnorm_relu(&T, NULL, p, p, 1e-5f));
+    ck_assert_ptr_null(ml_ad_batchnorm_relu_pool(&T, p, p, NULL, 1e-5f));
     ck_assert_int_eq(ml_ad_tape_status(&T), ML_OK);
 }
 END_TEST
@@ -441,6 +443,9 @@ static ml_ad_node *e_pool_scatter(ml_ad_tape *t, ml_ad_node *a, ml_ad_node *b) {
 static ml_ad_node *e_bn_rank(ml_ad_tape *t, ml_ad_node *a, ml_ad_node *b) { return ml_ad_batchnorm(t, ml_ad_reshape(t, a, 3, (const int[]){1, 3, 4}), b, b, 1e-5f); }
 static ml_ad_node *e_bn_gamma(ml_ad_tape *t, ml_ad_node *a, ml_ad_node *b) { return ml_ad_batchnorm(t, a, b, b, 1e-5f); }
 static ml_ad_node *e_bn_eps(ml_ad_tape *t, ml_ad_node *a, ml_ad_node *b) { ml_ad_node *g = ml_ad_zeros(t, 1, (const int[]){4}); return ml_ad_batchnorm(t, a, g, g, -1.0f); }
+static ml_ad_node *e_bnp_rank(ml_ad_tape *t, ml_ad_node *a, ml_ad_node *b) { ml_ad_node *g = ml_ad_zeros(t, 1, (const int[]){4}); return ml_ad_batchnorm_relu_pool(t, a, g, g, 1e-5f); }
+static ml_ad_node *e_bnp_small(ml_ad_tape *t, ml_ad_node *a, ml_ad_node *b) { ml_ad_node *g = ml_ad_zeros(t, 1, (const int[]){2}); return ml_ad_batchnorm_relu_pool(t, z4(t, 1, 2, 1, 4), g, g, 1e-5f); }
+static ml_ad_node *e_bnr_eps(ml_ad_tape *t, ml_ad_node *a, ml_ad_node *b) { ml_ad_node *g = ml_ad_zeros(t, 1, (const int[]){4}); return ml_ad_batchnorm_relu(t, a, g, g, NAN); }
 
 static const struct err_case {
     const char *name;
@@ -511,6 +516,9 @@ static const struct err_case {
     {"batchnorm 3-D", e_bn_rank, ML_ERR_SHAPE},
     {"batchnorm gamma size", e_bn_gamma, ML_ERR_SHAPE},
     {"batchnorm eps", e_bn_eps, ML_ERR_INVALID_ARG},
+    {"batchnorm_relu_pool 2-D", e_bnp_rank, ML_ERR_SHAPE},
+    {"batchnorm_relu_pool height 1", e_bnp_small, ML_ERR_SHAPE},
+    {"batchnorm_relu eps NaN", e_bnr_eps, ML_ERR_INVALID_ARG},
 };
 
 /* a is [3, 4] (4 classes), b is [5]. */

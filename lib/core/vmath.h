@@ -5,7 +5,9 @@
 #ifndef ML_CORE_VMATH_H
 #define ML_CORE_VMATH_H
 
+#include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 /* Inlined into the caller's loop even when it calls these five times
  * (a call would stop the vectoriser). */
@@ -27,6 +29,31 @@
 #else
 #define ML_VCLONES
 #endif
+
+/* Index of the first NaN or infinity among x[0..n-1], n if none.  The
+ * scan for "any" tests the exponent bits as integers, which vectorises
+ * where isfinite() in a loop with an early exit does not; only a vector
+ * that has one is searched again. */
+ML_VINLINE size_t ml_vfirst_nonfinite(const float *x, size_t n)
+{
+    for (size_t i = 0; i < n; i += 64) {
+        size_t end = n - i < 64 ? n : i + 64;
+        uint32_t bad = 0;
+        for (size_t j = i; j < end; j++) {
+            uint32_t u;
+            memcpy(&u, &x[j], sizeof u);
+            bad |= (u & 0x7f800000u) == 0x7f800000u;
+        }
+        if (bad)
+            for (size_t j = i; j < end; j++) {
+                uint32_t u;
+                memcpy(&u, &x[j], sizeof u);
+                if ((u & 0x7f800000u) == 0x7f800000u)
+                    return j;
+            }
+    }
+    return n;
+}
 
 ML_VINLINE float ml_vexp(float in)
 {

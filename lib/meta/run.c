@@ -4,6 +4,7 @@
 #include "meta/batch.h"
 
 #include "core/alloc.h"
+#include "core/vmath.h"
 
 #include <math.h>
 #include <stdint.h>
@@ -159,12 +160,12 @@ ml_status ml_meta_gradient_run(ml_learner *l, size_t n, ml_task *const *tasks,
     double total = 0.0;
     for (size_t i = 0; i < n; i++)
         total += l->task_vals[2 * i];
-    for (size_t j = 0; j < l->n_meta; j++) {
+    for (size_t j = 0; j < l->n_meta; j++)
         out[j] *= inv;
-        if (!isfinite(out[j]))
-            return ml_error(l->err, ML_ERR_NUMERIC,
-                            "meta-gradient element %zu is not finite", j);
-    }
+    size_t bad = ml_vfirst_nonfinite(out, l->n_meta);
+    if (bad < l->n_meta)
+        return ml_error(l->err, ML_ERR_NUMERIC, "meta-gradient element %zu is not finite",
+                        bad);
     if (!isfinite(total))
         return ml_error(l->err, ML_ERR_NUMERIC, "the meta-loss is not finite");
     if (loss)
@@ -174,9 +175,9 @@ ml_status ml_meta_gradient_run(ml_learner *l, size_t n, ml_task *const *tasks,
 
 ml_status ml_meta_apply(ml_learner *l, const float *grad)
 {
-    for (size_t j = 0; j < l->n_meta; j++)
-        if (!isfinite(grad[j]))
-            return ml_error(l->err, ML_ERR_NUMERIC, "gradient element %zu is not finite", j);
+    size_t bad = ml_vfirst_nonfinite(grad, l->n_meta);
+    if (bad < l->n_meta)
+        return ml_error(l->err, ML_ERR_NUMERIC, "gradient element %zu is not finite", bad);
     if (l->strategy == ML_STRATEGY_REPTILE) {
         /* theta <- theta - eps_t (theta - mean phi), eps annealed linearly */
         double frac = l->rep_anneal ? (double)l->iteration / (double)l->rep_anneal : 0.0;

@@ -261,6 +261,32 @@ ML_API ml_status ml_model_create_conv4(ml_model **out, size_t channels, size_t h
                                        size_t n_out);
 
 /**
+ * @brief Convenience: a Conv-4 backbone that ends with feature maps, for
+ * the relation network's convolutional relation module.
+ *
+ * `blocks` blocks of [3x3 convolution with `filters` filters and padding
+ * 1, batch normalisation, ReLU], the first `pooled` of them followed by a
+ * 2x2 max-pooling (skipped when a block's output is smaller than 2x2); no
+ * flatten and no dense layer, so the output is `filters` maps.  The
+ * relation network of Sung et al. (2018) on 28x28x1 Omniglot images is
+ * (1, 28, 28, 64, 4, 2): 64 maps of 7x7.  With `pooled` = `blocks` the
+ * layers are those of ml_model_create_conv4() without its flatten.
+ * @param out Receives the model; the caller owns it.
+ * @param channels Input channels.
+ * @param height Input height.
+ * @param width Input width.
+ * @param filters Filters per block (64 in the paper).
+ * @param blocks Number of blocks (4 in the paper), 1 to 16.
+ * @param pooled Number of leading blocks that max-pool (2 in the paper),
+ *        0 to `blocks`.
+ * @return As ml_model_create() and the `ml_model_add_*` functions;
+ *         ::ML_ERR_INVALID_ARG for `blocks` or `pooled` out of range.
+ */
+ML_API ml_status ml_model_create_conv4_maps(ml_model **out, size_t channels, size_t height,
+                                            size_t width, size_t filters, size_t blocks,
+                                            size_t pooled);
+
+/**
  * @brief Convenience: a model for `n_in` inputs with dense layers of the
  * given sizes and the activation `act` after every layer but the last.
  *

@@ -344,11 +344,17 @@ static void images_release(task_spec *ts)
 }
 
 /* Conv-4: the embedding for the metric strategies, with a dense layer of
- * `ways` outputs for the gradient-based ones. */
+ * `ways` outputs for the gradient-based ones.  The relation network keeps
+ * feature maps for its convolutional module, pooling in the first two
+ * blocks only (Sung et al. 2018: 64 maps of 7x7 on 28x28 images). */
 static ml_status images_model(const task_spec *ts, int strategy, ml_model **out)
 {
     const image_data *d = ts->data;
     const task_opts *o = &ts->opts;
+    if (strategy == ML_STRATEGY_RELATION)
+        return ml_model_create_conv4_maps(out, d->shape[0], d->shape[1], d->shape[2],
+                                          (size_t)o->filters, (size_t)o->blocks,
+                                          o->blocks < 2 ? (size_t)o->blocks : 2);
     size_t n_out = cli_strategy_is_metric(strategy) ? 0 : (size_t)o->ways;
     return ml_model_create_conv4(out, d->shape[0], d->shape[1], d->shape[2],
                                  (size_t)o->filters, (size_t)o->blocks, n_out);

@@ -74,16 +74,24 @@ ml_status ml_model_add_flatten(ml_model *model)
     return ml_nn_add_layer(model, ML_LAYER_FLATTEN, NULL);
 }
 
-ml_status ml_model_create_conv4(ml_model **out, size_t channels, size_t height,
-                                size_t width, size_t filters, size_t blocks, size_t n_out)
+/* Conv-4 and its feature-map variant: `blocks` blocks of [3x3 conv,
+ * batch norm, ReLU], the first `pooled` of them followed by a 2x2
+ * max-pool (skipped once the map is below 2x2); then a flatten and an
+ * optional dense layer, or nothing (`maps`). */
+static ml_status conv_backbone(ml_model **out, const char *fn, const size_t shape[3],
+                               size_t filters, size_t blocks, size_t pooled, int maps,
+                               size_t n_out)
 {
     if (!out)
-        return ml_error(NULL, ML_ERR_INVALID_ARG, "ml_model_create_conv4: NULL out");
+        return ml_error(NULL, ML_ERR_INVALID_ARG, "%s: NULL out", fn);
     *out = NULL;
     if (blocks < 1 || blocks > 16)
+        return ml_error(NULL, ML_ERR_INVALID_ARG, "%s: %zu blocks (1 to 16 allowed)", fn,
+                        blocks);
+    if (pooled > blocks)
         return ml_error(NULL, ML_ERR_INVALID_ARG,
-                        "ml_model_create_conv4: %zu blocks (1 to 16 allowed)", blocks);
-    const size_t shape[3] = {channels, height, width};
+                        "%s: %zu pooled blocks of %zu (0 to blocks allowed)", fn, pooled,
+                        blocks);
     ml_model *m = NULL;
     ml_status st = ml_model_create(&m, 3, shape);
     for (size_t b = 0; st == ML_OK && b < blocks; b++) {
@@ -94,21 +102,38 @@ ml_status ml_model_create_conv4(ml_model **out, size_t channels, size_t height,
         if (st == ML_OK)
             st = ml_model_add_activation(m, ML_LAYER_RELU);
         ml_nn_output_shape(m, cur);
-        if (st == ML_OK && cur[1] >= 2 && cur[2] >= 2)
+        if (st == ML_OK && b < pooled && cur[1] >= 2 && cur[2] >= 2)
             st = ml_model_add_maxpool(m, 2);
     }
-    if (st == ML_OK)
+    if (st == ML_OK && !maps)
         st = ml_model_add_flatten(m);
     if (st == ML_OK && n_out > 0)
         st = ml_model_add_dense(m, n_out);
     if (st != ML_OK) {
         if (m)
-            ml_error(NULL, st, "ml_model_create_conv4: %s", m->err);
+            ml_error(NULL, st, "%s: %s", fn, m->err);
         ml_nn_model_free(m);
         return st;
     }
     *out = m;
     return ML_OK;
+}
+
+ml_status ml_model_create_conv4(ml_model **out, size_t channels, size_t height,
+                                size_t width, size_t filters, size_t blocks, size_t n_out)
+{
+    const size_t shape[3] = {channels, height, width};
+    return conv_backbone(out, "ml_model_create_conv4", shape, filters, blocks, blocks, 0,
+                         n_out);
+}
+
+ml_status ml_model_create_conv4_maps(ml_model **out, size_t channels, size_t height,
+                                     size_t width, size_t filters, size_t blocks,
+                                     size_t pooled)
+{
+    const size_t shape[3] = {channels, height, width};
+    return conv_backbone(out, "ml_model_create_conv4_maps", shape, filters, blocks, pooled,
+                         1, 0);
 }
 
 ml_status ml_model_create_mlp(ml_model **out, size_t n_in, size_t n_layers,

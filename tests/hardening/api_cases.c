@@ -102,6 +102,12 @@ static long a_ml_model_create_conv4(hd_fix *f, const hd_case *c)
                                  S(4, 2), S(5, 3));
 }
 
+static long a_ml_model_create_conv4_maps(hd_fix *f, const hd_case *c)
+{
+    return ml_model_create_conv4_maps(P(0, &f->o_model), S(0, 1), S(1, 8), S(2, 8),
+                                      S(3, 2), S(4, 3), S(5, 2));
+}
+
 static long a_ml_model_create_mlp(hd_fix *f, const hd_case *c)
 {
     return ml_model_create_mlp(P(0, &f->o_model), S(0, 1), S(1, 2), P(1, MLP_SIZES),
@@ -701,6 +707,21 @@ const hd_case hd_cases[] = {
     R(ml_model_create_conv4, EINVAL, SZ(4, 17)),
     R(ml_model_create_conv4, EINVAL, SZ(4, SIZE_MAX)),
     R(ml_model_create_conv4, EINVAL, SZ(5, SIZE_MAX)),
+
+    R0(ml_model_create_conv4_maps, OK),
+    R(ml_model_create_conv4_maps, OK, SZ(5, 0)),
+    R(ml_model_create_conv4_maps, OK, SZ(5, 3)),
+    R(ml_model_create_conv4_maps, EINVAL, NULLH),
+    R(ml_model_create_conv4_maps, EINVAL, SZ(0, 0)),
+    R(ml_model_create_conv4_maps, EINVAL, SZ(1, SIZE_MAX)),
+    R(ml_model_create_conv4_maps, EINVAL, SZ(0, (size_t)1 << 12), SZ(1, (size_t)1 << 12)),
+    R(ml_model_create_conv4_maps, EINVAL, SZ(3, 0)),
+    R(ml_model_create_conv4_maps, EINVAL, SZ(3, SIZE_MAX)),
+    R(ml_model_create_conv4_maps, EINVAL, SZ(4, 0)),
+    R(ml_model_create_conv4_maps, EINVAL, SZ(4, 17)),
+    R(ml_model_create_conv4_maps, EINVAL, SZ(4, SIZE_MAX)),
+    R(ml_model_create_conv4_maps, EINVAL, SZ(5, 4)),
+    R(ml_model_create_conv4_maps, EINVAL, SZ(5, SIZE_MAX)),
 
     R0(ml_model_create_mlp, OK),
     R(ml_model_create_mlp, EINVAL, NULLH),

@@ -222,6 +222,11 @@ def test_convolutional_models(ml):
         ml.Model((1, 4, 4)).add_maxpool(8)
     with pytest.raises(ml.InvalidArgument):
         ml.Model.conv4(1, 8, 8, blocks=0)
+    maps = ml.Model.conv4_maps(1, 28, 28)
+    assert "flatten" not in maps.layers and maps.layers.count("maxpool") == 2
+    assert maps.output_size == 64 * 7 * 7
+    with pytest.raises(ml.InvalidArgument):
+        ml.Model.conv4_maps(1, 8, 8, blocks=2, pooled=3)
 
 
 @pytest.mark.parametrize("strategy,n_out", [("protonet", 0), ("siamese", 0),
@@ -229,7 +234,10 @@ def test_convolutional_models(ml):
 def test_learners_on_episodes(ml, np, numeric, strategy, n_out):
     ds, _ = numeric
     sampler = ml.Sampler.episodes(ds, 5, ways=3, shots=2, queries=3)
-    model = ml.Model.conv4(1, 6, 6, filters=4, blocks=2, n_out=n_out)
+    if strategy == "relation":
+        model = ml.Model.conv4_maps(1, 6, 6, filters=4, blocks=2, pooled=1)
+    else:
+        model = ml.Model.conv4(1, 6, 6, filters=4, blocks=2, n_out=n_out)
     learner = ml.Learner(model, strategy, seed=1)
     assert learner.strategy == strategy
     for _ in range(3):

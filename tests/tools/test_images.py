@@ -69,6 +69,20 @@ def omniglot(d):
     info = last_json(run("info", p("pn.mlrn"), "--json", expect=0)[1])
     assert info["strategy"] == "protonet" and info["inner_steps"] is None, info
 
+    # relation: Conv-4 keeps feature maps (pooling in 2 of 3 blocks) for the
+    # convolutional relation module, and its learner evaluates.
+    run("train", "--task", task, "--strategy", "relation", *SMALL, "--blocks", 3,
+        "--iterations", 5, "--train-split", "groups:Alpha", "--out", p("rel.mlrn"),
+        "--quiet", expect=0)
+    _, out, _ = run("info", p("rel.mlrn"), expect=0)
+    model = next(line for line in out.splitlines() if line.startswith("model:"))
+    assert "flatten" not in model and model.count("maxpool") == 2, model
+    assert model.count("conv 3x3") == 3, model
+    _, out, _ = run("eval", p("rel.mlrn"), "--task", task, "--ways", 3, "--queries", 2,
+                    "--test-split", "groups:Beta", "--episodes", 5, "--json", "--quiet",
+                    expect=0)
+    check_eval(last_json(out), "relation", task, 5, 2, None)
+
     # maml: Conv-4 and a dense layer of 3 outputs; the paper's alpha 0.4.
     _, out, _ = run("train", "--task", task, "--strategy", "maml", *SMALL,
                     "--iterations", 20, "--train-split", "groups:Alpha",

@@ -139,11 +139,26 @@ class Model(Handle, _ModelInfo):
         ReLU, 2x2 max-pooling] on (channels, height, width) inputs, a
         flatten, and with ``n_out`` > 0 a final dense layer (for the
         gradient-based strategies: the number of ways)."""
-        args = [_arrays.size_arg(v, name) for v, name in (
+        return cls._conv_backbone(L.ml_model_create_conv4, (
             (channels, "channels"), (height, "height"), (width, "width"),
-            (filters, "filters"), (blocks, "blocks"), (n_out, "n_out"))]
+            (filters, "filters"), (blocks, "blocks"), (n_out, "n_out")))
+
+    @classmethod
+    def conv4_maps(cls, channels, height, width, filters=64, blocks=4, pooled=2):
+        """A Conv-4 backbone that ends with feature maps (no flatten, no
+        dense layer), for the relation network: ``blocks`` blocks of [3x3
+        convolution of ``filters`` filters, batch normalisation, ReLU], the
+        first ``pooled`` of them followed by 2x2 max-pooling.  The defaults
+        on (1, 28, 28) give the paper's 64 maps of 7x7."""
+        return cls._conv_backbone(L.ml_model_create_conv4_maps, (
+            (channels, "channels"), (height, "height"), (width, "width"),
+            (filters, "filters"), (blocks, "blocks"), (pooled, "pooled")))
+
+    @classmethod
+    def _conv_backbone(cls, create, named_sizes):
+        args = [_arrays.size_arg(v, name) for v, name in named_sizes]
         out = _lib.MODEL()
-        L.ml_model_create_conv4(byref(out), *args)
+        create(byref(out), *args)
         self = cls.__new__(cls)
         self._adopt(out)
         return self

@@ -90,7 +90,11 @@ fi
 # Dynamically linked, found through LD_LIBRARY_PATH.
 "${compiler[@]}" "${extra[@]}" "${cflags[@]}" -o "$destdir/app" "$app" "${libs[@]}"
 LD_LIBRARY_PATH=$libdir "$destdir/app"
-LD_LIBRARY_PATH=$libdir ldd "$destdir/app" | grep -q "libmetalearn.so.$soversion => $libdir/" ||
+# ldd's output is captured before it is searched: with pipefail, `ldd |
+# grep -q` fails whenever grep stops reading before ldd has written its
+# last line (ldd then dies of SIGPIPE), which made this test flaky.
+deps=$(LD_LIBRARY_PATH=$libdir ldd "$destdir/app")
+[[ $deps == *"libmetalearn.so.$soversion => $libdir/"* ]] ||
     fail "the program does not load the installed libmetalearn.so.$soversion"
 
 # Statically linked with the private requirements from pkg-config.
@@ -103,7 +107,8 @@ for flag in "${static_libs[@]}"; do
     fi
 done
 "${compiler[@]}" "${extra[@]}" "${cflags[@]}" -o "$destdir/app-static" "$app" "${static[@]}"
-if ldd "$destdir/app-static" | grep -q libmetalearn; then
+deps=$(ldd "$destdir/app-static")
+if [[ $deps == *libmetalearn* ]]; then
     fail "the static build still loads libmetalearn.so"
 fi
 "$destdir/app-static"

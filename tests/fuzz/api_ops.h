@@ -51,6 +51,7 @@ enum fuzz_api_op {
     OP_OPT_WEIGHTS,
     OP_OPT_RELOAD,
     OP_LEARNER_SET_INNER,
+    OP_MODEL_CONV4_MAPS,
     OP_COUNT
 };
 

@@ -261,6 +261,22 @@ static void op_model_conv4(world *w)
     CREATED(st, w->model[s]);
 }
 
+/* Operands: model slot, channels, height, width, filters, blocks (0-4:
+ * 0 must be refused), pooled (0-5: more than blocks must be refused). */
+static void op_model_conv4_maps(world *w)
+{
+    unsigned s = pick(w, N_MODELS);
+    size_t c = pick(w, 3), h = pick(w, 9), wd = pick(w, 9), f = pick(w, 5);
+    size_t blocks = pick(w, 5), pooled = pick(w, 6);
+    ml_model_free(w->model[s]);
+    w->model[s] = NULL;
+    ml_status st =
+        fuzz_status(ml_model_create_conv4_maps(&w->model[s], c, h, wd, f, blocks, pooled));
+    CREATED(st, w->model[s]);
+    if (blocks == 0 || pooled > blocks)
+        FUZZ_CHECK(st == ML_ERR_INVALID_ARG);
+}
+
 FREE_OP(op_model_free, model, N_MODELS, ml_model_free)
 
 static void op_model_query(world *w)
@@ -1145,6 +1161,7 @@ static const op_fn ops[OP_COUNT] = {
     [OP_OPT_WEIGHTS] = op_opt_weights,
     [OP_OPT_RELOAD] = op_opt_reload,
     [OP_LEARNER_SET_INNER] = op_learner_set_inner,
+    [OP_MODEL_CONV4_MAPS] = op_model_conv4_maps,
 };
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -130,9 +130,10 @@ static void learner_seed(const char *name, ml_model *m, ml_strategy strategy, in
 
 static void learner_seeds(void)
 {
-    ml_model *mlp, *conv;
+    ml_model *mlp, *conv, *maps;
     if (ml_model_create_mlp(&mlp, 2, 2, (const size_t[]){6, 2}, ML_LAYER_TANH) != ML_OK ||
-        ml_model_create_conv4(&conv, 1, 4, 4, 2, 1, 0) != ML_OK)
+        ml_model_create_conv4(&conv, 1, 4, 4, 2, 1, 0) != ML_OK ||
+        ml_model_create_conv4_maps(&maps, 1, 4, 4, 2, 2, 1) != ML_OK)
         die("models");
     learner_seed("maml", mlp, ML_STRATEGY_MAML, 1);
     learner_seed("fomaml", mlp, ML_STRATEGY_FOMAML, 0);
@@ -143,8 +144,11 @@ static void learner_seeds(void)
     learner_seed("protonet", conv, ML_STRATEGY_PROTONET, 1);
     learner_seed("siamese", conv, ML_STRATEGY_SIAMESE, 0);
     learner_seed("relation", conv, ML_STRATEGY_RELATION, 1);
+    /* Feature maps: the relation module is convolutional. */
+    learner_seed("relation-maps", maps, ML_STRATEGY_RELATION, 1);
     ml_model_free(mlp);
     ml_model_free(conv);
+    ml_model_free(maps);
 }
 
 static void set(ml_optimizer *o, ml_optimizer_param key, double v)
@@ -483,6 +487,33 @@ static void api_metric_strategies(void)
     free(b.p);
 }
 
+/* The relation network's own backbone (feature maps, convolutional
+ * relation module), trained, saved and reloaded; then refused shapes. */
+static void api_relation_maps(void)
+{
+    bytes b = {0};
+    ins(&b, OP_DATASET_CREATE, 0, 16, 3, 1, 4, 4, 3, 5, 0, END);   /* 4 classes */
+    ins(&b, OP_SAMPLER_EPISODES, 0, 0, 0, 5, END);
+    ins(&b, OP_SAMPLER_SET, 0, 2, D(2), END);                /* 2 ways */
+    ins(&b, OP_SAMPLER_SET, 0, 1, D(2), END);                /* 2 queries */
+    for (int t = 0; t < 2; t++)
+        ins(&b, OP_SAMPLER_SAMPLE, 0, t, END);
+    ins(&b, OP_MODEL_CONV4_MAPS, 0, 1, 4, 4, 2, 2, 1, END);  /* 2 maps of 2x2 */
+    ins(&b, OP_LEARNER_CREATE, 0, 0, 7, 0, 1, END);          /* relation */
+    ins(&b, OP_LEARNER_STEP, 0, 2, 0, 1, END);
+    ins(&b, OP_LEARNER_EVALUATE, 0, 1, 1, 0, 0, END);
+    ins(&b, OP_LEARNER_PREDICT, 0, 1, 0, 2, 0, 1, 3, END);
+    ins(&b, OP_LEARNER_RELOAD, 0, 1, 0, END);
+    ins(&b, OP_LEARNER_STEP, 0, 1, 1, END);
+    ins(&b, OP_MODEL_CONV4_MAPS, 1, 1, 4, 4, 2, 0, 0, END);  /* no blocks */
+    ins(&b, OP_MODEL_CONV4_MAPS, 1, 1, 4, 4, 2, 2, 3, END);  /* pooled > blocks */
+    ins(&b, OP_MODEL_CONV4_MAPS, 1, 1, 8, 8, 2, 4, 4, END);  /* 8x8 pooled down to 1x1 */
+    ins(&b, OP_LEARNER_CREATE, 1, 1, 7, 0, 1, END);
+    ins(&b, OP_LEARNER_STEP, 1, 1, 1, END);
+    save("api", "relation-maps", &b);
+    free(b.p);
+}
+
 /* Values that must be refused: NaN parameters, infinite rates, wrong
  * counts, and a hand-built convolutional model. */
 static void api_bad_values(void)
@@ -620,6 +651,7 @@ int main(int argc, char **argv)
     api_gradient_strategies();
     api_gradient_parts();
     api_metric_strategies();
+    api_relation_maps();
     api_bad_values();
     api_learned_optimizer();
     api_protonet_no_params();

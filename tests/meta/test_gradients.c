@@ -7,7 +7,8 @@
  *   a meta-batch of two tasks; regression and classification; tanh,
  *   sigmoid and ReLU nets (the ReLU case kept away from the kinks).
  * - First-order MAML: grad L_query at the adapted parameters, and that it
- *   differs from MAML on the same case.
+ *   differs from MAML on the same case; on a convolutional network with
+ *   batch normalisation, against the library's own plain gradients.
  * - Meta-SGD: finite differences with respect to theta and to the
  *   per-parameter step sizes alpha.
  * - Joint baseline: the gradient of the size-weighted loss over support and
@@ -308,6 +309,65 @@ START_TEST(test_fomaml_definition)
 }
 END_TEST
 
+/* First-order MAML on a convolutional network with batch normalisation (the
+ * fused batch-norm ops, and the inner gradient taken without a graph):
+ * its meta-gradient must be grad L_query at phi = theta - alpha grad
+ * L_support(theta), both gradients computed here by the library as plain
+ * gradients at a point: a first-order learner whose inner step is 1e-30
+ * adapts to exactly theta in float, so its meta-gradient is grad L_query
+ * at the parameters it is given.  The support gradient comes from a task
+ * whose query set is its support set. */
+START_TEST(test_fomaml_definition_conv)
+{
+    enum { W = 3, H = 8, NS = W, NQ = 2 * W, IN = H * H };
+    float xs[NS * IN], xq[NQ * IN];
+    int ls[NS], lq[NQ];
+    for (int i = 0; i < NS * IN; i++)
+        xs[i] = (float)((i * 37) % 101) / 101.0f;
+    for (int i = 0; i < NQ * IN; i++)
+        xq[i] = (float)((i * 53) % 89) / 89.0f;
+    for (int i = 0; i < NS; i++)
+        ls[i] = i % W;
+    for (int i = 0; i < NQ; i++)
+        lq[i] = (i + 1) % W;
+    ml_model *m;
+    ml_task *t, *tss;
+    ck_assert_int_eq(ml_model_create_conv4(&m, 1, H, H, 4, 2, W), ML_OK);
+    ck_assert_int_eq(ml_task_create_classification(&t, IN, W, NS, xs, ls, NQ, xq, lq), ML_OK);
+    ck_assert_int_eq(ml_task_create_classification(&tss, IN, W, NS, xs, ls, NS, xs, ls),
+                     ML_OK);
+    const double alpha = 0.4;
+    ml_learner *fo, *at;
+    ck_assert_int_eq(ml_learner_create(&fo, m, ML_STRATEGY_FOMAML, 5), ML_OK);
+    ck_assert_int_eq(ml_learner_create(&at, m, ML_STRATEGY_FOMAML, 5), ML_OK);
+    ck_assert_int_eq(ml_learner_set(fo, ML_LEARNER_INNER_LR, alpha), ML_OK);
+    ck_assert_int_eq(ml_learner_set(at, ML_LEARNER_INNER_LR, 1e-30), ML_OK);
+    size_t n = ml_learner_num_meta_params(fo);
+    float *th = learner_params(fo), *g = malloc(4 * n * sizeof *g);
+    ck_assert_ptr_nonnull(g);
+    float *gs = g + n, *gq = g + 2 * n, *phi = g + 3 * n;
+    double loss, want_loss;
+    ck_assert_int_eq(ml_learner_meta_gradient(fo, 1, &t, g, n, &loss), ML_OK);
+    ck_assert_int_eq(ml_learner_meta_gradient(at, 1, &tss, gs, n, NULL), ML_OK);
+    for (size_t i = 0; i < n; i++)
+        phi[i] = th[i] - (float)alpha * gs[i];
+    ck_assert_int_eq(ml_learner_set_meta_params(at, phi, n), ML_OK);
+    ck_assert_int_eq(ml_learner_meta_gradient(at, 1, &t, gq, n, &want_loss), ML_OK);
+    double want[4096];
+    ck_assert_uint_le(n, sizeof want / sizeof *want);
+    to_double(gq, want, n);
+    check_close("fomaml conv", g, want, n, 1e-5, 1e-4);
+    ck_assert_double_eq_tol(loss, want_loss, 1e-6);
+    free(g);
+    free(th);
+    ml_learner_free(fo);
+    ml_learner_free(at);
+    ml_task_free(t);
+    ml_task_free(tss);
+    ml_model_free(m);
+}
+END_TEST
+
 /* ---------------------------------------------------------------- Meta-SGD */
 
 START_TEST(test_metasgd_alpha_init)
@@ -487,6 +547,7 @@ static Suite *gradients_suite(void)
     tc = tcase_create("fomaml");
     tcase_set_timeout(tc, 60);
     tcase_add_loop_test(tc, test_fomaml_definition, 0, 4);
+    tcase_add_test(tc, test_fomaml_definition_conv);
     suite_add_tcase(s, tc);
     tc = tcase_create("metasgd");
     tcase_set_timeout(tc, 60);

@@ -966,7 +966,8 @@ typedef enum ml_strategy {
     ML_STRATEGY_LSTM = 6,      /**< MAML whose inner update is a learned LSTM optimiser, meta-learned with the initialisation */
     ML_STRATEGY_PROTONET = 10, /**< prototypical network: nearest class mean, squared Euclidean */
     ML_STRATEGY_SIAMESE = 11,  /**< siamese network: L1-distance head on pairs, binary cross-entropy */
-    ML_STRATEGY_RELATION = 12  /**< relation network: a learned relation module, MSE to one-hot */
+    ML_STRATEGY_RELATION = 12, /**< relation network: a learned relation module, MSE to one-hot */
+    ML_STRATEGY_MATCHING = 13  /**< matching network: softmax attention over the support set by cosine similarity, no full-context embeddings */
 } ml_strategy;
 
 /** Learner parameters, for ml_learner_set() / ml_learner_get(). */
@@ -988,10 +989,11 @@ typedef enum ml_learner_param {
  * For the gradient-based strategies (MAML, first-order MAML, Reptile,
  * Meta-SGD, joint) the model maps inputs to outputs and must end with a
  * dense layer (one output per class for classification).  For the metric
- * strategies (prototypical, siamese, relation) the model is the embedding
- * network and may end with any layer; the siamese and relation networks add
- * a head of their own (a dense unit on |f(x1) - f(x2)|; the relation
- * module) whose parameters follow the model's in the meta-parameters.
+ * strategies (prototypical, siamese, relation, matching) the model is the
+ * embedding network and may end with any layer; the siamese and relation
+ * networks add a head of their own (a dense unit on |f(x1) - f(x2)|; the
+ * relation module) whose parameters follow the model's in the
+ * meta-parameters.
  * Weights and biases of a layer with n inputs per output are drawn
  * uniformly in [-1/sqrt(n), 1/sqrt(n)] from a generator seeded with
  * `seed`, which the learner keeps for everything random it does later.

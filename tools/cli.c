@@ -53,6 +53,7 @@ static const struct {
     {"protonet", ML_STRATEGY_PROTONET},
     {"siamese", ML_STRATEGY_SIAMESE},
     {"relation", ML_STRATEGY_RELATION},
+    {"matching", ML_STRATEGY_MATCHING},
 };
 
 const char *cli_strategy_name(int strategy)
@@ -73,13 +74,13 @@ int cli_strategy_parse(const char *name)
 
 const char *cli_strategy_list(void)
 {
-    return "maml, fomaml, reptile, metasgd, joint, protonet, siamese, relation";
+    return "maml, fomaml, reptile, metasgd, joint, protonet, siamese, relation, matching";
 }
 
 int cli_strategy_is_metric(int strategy)
 {
     return strategy == ML_STRATEGY_PROTONET || strategy == ML_STRATEGY_SIAMESE ||
-           strategy == ML_STRATEGY_RELATION;
+           strategy == ML_STRATEGY_RELATION || strategy == ML_STRATEGY_MATCHING;
 }
 
 double cli_now(void)

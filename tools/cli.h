@@ -43,8 +43,9 @@ const char *cli_strategy_name(int strategy);
 int cli_strategy_parse(const char *name);
 /* "maml|fomaml|..." for usage and error lines. */
 const char *cli_strategy_list(void);
-/* 1 for the metric strategies (protonet, siamese, relation): the model is
- * an embedding, adaptation embeds the support set, no inner loop. */
+/* 1 for the metric strategies (protonet, siamese, relation, matching):
+ * the model is an embedding, adaptation embeds the support set, no inner
+ * loop. */
 int cli_strategy_is_metric(int strategy);
 
 /* Monotonic seconds, for rates and durations. */

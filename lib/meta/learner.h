@@ -85,7 +85,7 @@ struct ml_learner {
 const ml_strategy_ops *ml_strategy_lookup(int strategy);
 extern const ml_strategy_ops ml_strategy_maml, ml_strategy_fomaml, ml_strategy_lstm,
     ml_strategy_metasgd, ml_strategy_reptile, ml_strategy_joint, ml_strategy_protonet,
-    ml_strategy_siamese, ml_strategy_relation;
+    ml_strategy_siamese, ml_strategy_relation, ml_strategy_matching;
 /* Whether a model suits a strategy (gradient-based: ends in a dense layer;
  * metric: any embedding); a message into msg when not. */
 int ml_strategy_model_ok(int strategy, const ml_model *m, char *msg);

@@ -1,5 +1,5 @@
-/* Pieces shared by the metric strategies (prototypical, siamese and
- * relation networks): no inner loop, adaptation is embedding the support
+/* Pieces shared by the metric strategies (prototypical, siamese, relation
+ * and matching networks): no inner loop, adaptation is embedding the support
  * set. */
 #include "meta/learner.h"
 

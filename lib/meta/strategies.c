@@ -15,6 +15,7 @@ const ml_strategy_ops *ml_strategy_lookup(int strategy)
     case ML_STRATEGY_PROTONET: return &ml_strategy_protonet;
     case ML_STRATEGY_SIAMESE: return &ml_strategy_siamese;
     case ML_STRATEGY_RELATION: return &ml_strategy_relation;
+    case ML_STRATEGY_MATCHING: return &ml_strategy_matching;
     default: return NULL;
     }
 }

@@ -144,7 +144,7 @@ static int pick_steps(world *w)
 static int is_metric(int strategy)
 {
     return strategy == ML_STRATEGY_PROTONET || strategy == ML_STRATEGY_SIAMESE ||
-           strategy == ML_STRATEGY_RELATION;
+           strategy == ML_STRATEGY_RELATION || strategy == ML_STRATEGY_MATCHING;
 }
 
 /* Settings of learners and optimisers through one pair of functions, so
@@ -628,10 +628,13 @@ static void op_opt_free(world *w)
 
 static void op_learner_create(world *w)
 {
+    /* 0, 14 and -1 are invalid strategies (14 took the place of 13 when
+     * 13 became ML_STRATEGY_MATCHING); new strategies are appended, so the
+     * indices the seed programs pick keep their meaning. */
     static const int strategies[] = {
         ML_STRATEGY_MAML, ML_STRATEGY_FOMAML, ML_STRATEGY_REPTILE, ML_STRATEGY_METASGD,
         ML_STRATEGY_JOINT, ML_STRATEGY_PROTONET, ML_STRATEGY_SIAMESE, ML_STRATEGY_RELATION,
-        0, ML_STRATEGY_LSTM, 13, -1,
+        0, ML_STRATEGY_LSTM, 14, -1, ML_STRATEGY_MATCHING,
     };
     unsigned s = pick(w, N_LEARNERS);
     const ml_model *m = w->model[pick(w, N_MODELS)];

@@ -116,7 +116,7 @@ static void learner_seed(const char *name, ml_model *m, ml_strategy strategy, in
             y[i] = (float)(i % 3) / 3.0f;
         ml_task *t;
         int metric = strategy == ML_STRATEGY_PROTONET || strategy == ML_STRATEGY_SIAMESE ||
-                     strategy == ML_STRATEGY_RELATION;
+                     strategy == ML_STRATEGY_RELATION || strategy == ML_STRATEGY_MATCHING;
         ml_status st = metric ? ml_task_create_classification(&t, in, 2, 4, x, labels, 4, x,
                                                               labels)
                               : ml_task_create_regression(&t, in, out, 4, x, y, 4, x, y);
@@ -146,6 +146,7 @@ static void learner_seeds(void)
     learner_seed("relation", conv, ML_STRATEGY_RELATION, 1);
     /* Feature maps: the relation module is convolutional. */
     learner_seed("relation-maps", maps, ML_STRATEGY_RELATION, 1);
+    learner_seed("matching", conv, ML_STRATEGY_MATCHING, 1);
     ml_model_free(mlp);
     ml_model_free(conv);
     ml_model_free(maps);

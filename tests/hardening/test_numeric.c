@@ -212,7 +212,10 @@ END_TEST
 /* The same for the metric strategies: an episode whose huge inputs make
  * the embeddings' distances overflow (a dense embedding: batch
  * normalisation would scale them back).  Not the relation network: its
- * module's ReLU maps a NaN embedding to 0, so its loss stays finite. */
+ * module's ReLU maps a NaN embedding to 0, so its loss stays finite.  Nor
+ * the matching network: its squared norms overflow to inf, the unit
+ * embeddings to 0, so every cosine is 0 and the loss is the finite
+ * -log of the class frequencies. */
 START_TEST(test_metric_step_keeps_last_finite)
 {
     static const ml_strategy metric[] = {ML_STRATEGY_PROTONET, ML_STRATEGY_SIAMESE};

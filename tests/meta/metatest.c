@@ -432,3 +432,105 @@ void sine_tasks_free(ml_task **tasks, int n)
         tasks[i] = NULL;
     }
 }
+
+double ref_lcg(uint64_t *s)
+{
+    *s = *s * 6364136223846793005ULL + 1442695040888963407ULL;
+    return (double)(*s >> 11) / (double)(1ULL << 52) - 1.0;
+}
+
+static float *random_inputs(uint64_t *rng, double scale, size_t n)
+{
+    float *x = malloc((n ? n : 1) * sizeof *x);
+    ck_assert_ptr_nonnull(x);
+    for (size_t i = 0; i < n; i++)
+        x[i] = (float)(scale * ref_lcg(rng));
+    return x;
+}
+
+cls_setup cls_setup_make(ml_learner *l, uint64_t *rng, double scale, size_t in, size_t ways,
+                         size_t ns, const int *ls, size_t nq, const int *lq)
+{
+    cls_setup s;
+    s.l = l;
+    s.n = ml_learner_num_meta_params(l);
+    float *p = learner_params(l);
+    s.theta = dup_double(p, s.n);
+    free(p);
+    s.fxs = random_inputs(rng, scale, ns * in);
+    s.fxq = random_inputs(rng, scale, nq * in);
+    s.xs = dup_double(s.fxs, ns * in);
+    s.xq = dup_double(s.fxq, nq * in);
+    s.task = NULL;
+    ck_assert_int_eq(ml_task_create_classification(&s.task, in, ways, ns, s.fxs, ls, nq, s.fxq,
+                                                   lq), ML_OK);
+    return s;
+}
+
+void cls_setup_free(cls_setup *s)
+{
+    ml_task_free(s->task);
+    ml_learner_free(s->l);
+    free(s->theta);
+    free(s->xs);
+    free(s->xq);
+    free(s->fxs);
+    free(s->fxq);
+}
+
+void ref_central_diff(double (*f)(const void *ctx, const double *theta), const void *ctx,
+                      const double *theta, size_t n, double h, double *out)
+{
+    double *th = malloc((n ? n : 1) * sizeof *th);
+    ck_assert_ptr_nonnull(th);
+    memcpy(th, theta, n * sizeof *th);
+    for (size_t i = 0; i < n; i++) {
+        th[i] = theta[i] + h;
+        double up = f(ctx, th);
+        th[i] = theta[i] - h;
+        double down = f(ctx, th);
+        th[i] = theta[i];
+        out[i] = (up - down) / (2 * h);
+    }
+    free(th);
+}
+
+ml_learner *check_round_trip(ml_learner *l, ml_task *task)
+{
+    size_t size = 0;
+    ck_assert_int_eq(ml_learner_save_buffer(l, NULL, 0, &size), ML_OK);
+    unsigned char *buf = malloc(size);
+    ck_assert_ptr_nonnull(buf);
+    ck_assert_int_eq(ml_learner_save_buffer(l, buf, size, &size), ML_OK);
+    ml_learner *back = NULL;
+    ck_assert_int_eq(ml_learner_load_buffer(&back, buf, size), ML_OK);
+    free(buf);
+    ck_assert_int_eq(ml_learner_strategy(back), ml_learner_strategy(l));
+    size_t n = ml_learner_num_meta_params(l);
+    ck_assert_uint_eq(ml_learner_num_meta_params(back), n);
+    float *a = learner_params(l), *b = learner_params(back);
+    ck_assert_mem_eq(a, b, n * sizeof *a);
+    free(a);
+    free(b);
+    double la, lb;
+    ck_assert_int_eq(ml_learner_evaluate(l, 1, &task, -1, &la, NULL, NULL), ML_OK);
+    ck_assert_int_eq(ml_learner_evaluate(back, 1, &task, -1, &lb, NULL, NULL), ML_OK);
+    ck_assert_double_eq(la, lb);
+    return back;
+}
+
+void check_gradient_fd(const float *grad, const double *fd, size_t n)
+{
+    double m = max_abs(fd, n);
+    ck_assert_double_gt(m, 1e-3);
+    check_close("meta-gradient", grad, fd, n, 5e-6 * m, 1e-4);
+}
+
+size_t ref_argmax(const double *v, size_t n)
+{
+    size_t best = 0;
+    for (size_t k = 1; k < n; k++)
+        if (v[k] > v[best])
+            best = k;
+    return best;
+}

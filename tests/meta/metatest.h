@@ -91,6 +91,39 @@ void sine_tasks_free(ml_task **tasks, int n);
 
 void prime_error(void);
 int fresh_error(void);
+
+/* The metric strategies' tests (relation, matching): deterministic values
+ * in [-1, 1) from the state *s. */
+double ref_lcg(uint64_t *s);
+/* A learner and one classification task of random inputs: the learner's
+ * meta-parameters as doubles, then support and query inputs of `in`
+ * values each drawn as scale * ref_lcg(rng), in float (fxs, fxq) and
+ * double (xs, xq). */
+typedef struct cls_setup {
+    ml_learner *l;
+    ml_task *task;
+    size_t n;                        /* meta-parameters */
+    double *theta, *xs, *xq;
+    float *fxs, *fxq;
+} cls_setup;
+cls_setup cls_setup_make(ml_learner *l, uint64_t *rng, double scale, size_t in, size_t ways,
+                         size_t ns, const int *ls, size_t nq, const int *lq);
+/* Frees everything, the learner included. */
+void cls_setup_free(cls_setup *s);
+/* Central differences (f(theta + h e_i) - f(theta - h e_i)) / 2h of a
+ * reference loss f(ctx, theta) for the n parameters, into out. */
+void ref_central_diff(double (*f)(const void *ctx, const double *theta), const void *ctx,
+                      const double *theta, size_t n, double h, double *out);
+/* The meta-gradient grad against central differences fd: the largest
+ * |fd| must exceed 1e-3 (so the check compares something), and each entry
+ * agree within 5e-6 max|fd| + 1e-4 |fd_i|. */
+void check_gradient_fd(const float *grad, const double *fd, size_t n);
+/* The index of the largest of n values (the first on ties). */
+size_t ref_argmax(const double *v, size_t n);
+/* Saves l to a buffer and loads it back: checks the strategy, the
+ * meta-parameters and the loss of evaluate on `task`; returns the copy
+ * (the caller frees it). */
+ml_learner *check_round_trip(ml_learner *l, ml_task *task);
 /* The same for a learner handle's own message. */
 void prime_learner_error(ml_learner *l);
 int fresh_learner_error(const ml_learner *l);

@@ -249,13 +249,6 @@ static double ref_relation(const rcase *rc, const double *theta, const double *x
     return loss / (double)pairs;
 }
 
-/* Deterministic values in [-1, 1). */
-static double lcg(uint64_t *s)
-{
-    *s = *s * 6364136223846793005ULL + 1442695040888963407ULL;
-    return (double)(*s >> 11) / (double)(1ULL << 52) - 1.0;
-}
-
 static const int L3s[] = {0, 1, 2}, L3q[] = {0, 1, 2, 1, 0};
 static const int L2s[] = {1, 0, 0, 1}, L2q[] = {0, 1, 1};
 static const int L4s[] = {0, 1, 2, 3, 3, 2, 1, 0}, L4q[] = {3, 0, 2, 1};
@@ -269,57 +262,37 @@ static const rcase cases[] = {
     {4, 2, 2, 0, 4, 8, 4, L4s, L4q},
 };
 
-typedef struct rsetup {
-    ml_learner *l;
-    ml_task *task;
-    size_t n;
-    double *theta, *xs, *xq;
-    float *fxs, *fxq;
-} rsetup;
-
-static rsetup setup(const rcase *rc, uint64_t seed)
+static cls_setup setup(const rcase *rc, uint64_t seed)
 {
-    rsetup s;
     ml_model *m = NULL;
+    ml_learner *l = NULL;
     ck_assert_int_eq(ml_model_create_conv4_maps(&m, 1, rc->side, rc->side, rc->filters,
                                                 rc->blocks, rc->pooled), ML_OK);
-    ck_assert_int_eq(ml_learner_create(&s.l, m, ML_STRATEGY_RELATION, seed), ML_OK);
+    ck_assert_int_eq(ml_learner_create(&l, m, ML_STRATEGY_RELATION, seed), ML_OK);
     ml_model_free(m);
-    s.n = ml_learner_num_meta_params(s.l);
-    float *p = learner_params(s.l);
+    size_t n = ml_learner_num_meta_params(l);
+    float *p = learner_params(l);
     /* The initial batch-norm parameters are 1 and 0: perturb everything so
      * that no parameter sits at a special value. */
     uint64_t r = seed;
-    for (size_t i = 0; i < s.n; i++)
-        p[i] += (float)(0.2 * lcg(&r));
-    ck_assert_int_eq(ml_learner_set_meta_params(s.l, p, s.n), ML_OK);
-    s.theta = dup_double(p, s.n);
+    for (size_t i = 0; i < n; i++)
+        p[i] += (float)(0.2 * ref_lcg(&r));
+    ck_assert_int_eq(ml_learner_set_meta_params(l, p, n), ML_OK);
     free(p);
-    size_t px = rc->side * rc->side;
-    s.fxs = malloc(rc->ns * px * sizeof(float));
-    s.fxq = malloc(rc->nq * px * sizeof(float));
-    ck_assert(s.fxs && s.fxq);
-    for (size_t i = 0; i < rc->ns * px; i++)
-        s.fxs[i] = (float)lcg(&r);
-    for (size_t i = 0; i < rc->nq * px; i++)
-        s.fxq[i] = (float)lcg(&r);
-    s.xs = dup_double(s.fxs, rc->ns * px);
-    s.xq = dup_double(s.fxq, rc->nq * px);
-    s.task = NULL;
-    ck_assert_int_eq(ml_task_create_classification(&s.task, px, rc->ways, rc->ns, s.fxs,
-                                                   rc->ls, rc->nq, s.fxq, rc->lq), ML_OK);
-    return s;
+    return cls_setup_make(l, &r, 1.0, rc->side * rc->side, rc->ways, rc->ns, rc->ls, rc->nq,
+                          rc->lq);
 }
 
-static void teardown_setup(rsetup *s)
+/* ref_relation as a function of theta alone, for ref_central_diff. */
+typedef struct rfd {
+    const rcase *rc;
+    const cls_setup *s;
+} rfd;
+
+static double ref_relation_at(const void *ctx, const double *theta)
 {
-    ml_task_free(s->task);
-    ml_learner_free(s->l);
-    free(s->theta);
-    free(s->xs);
-    free(s->xq);
-    free(s->fxs);
-    free(s->fxq);
+    const rfd *c = ctx;
+    return ref_relation(c->rc, theta, c->s->xs, c->s->xq, NULL);
 }
 
 /* Meta-parameters of the reference: embedding, then the module. */
@@ -344,12 +317,12 @@ static size_t ref_count(const rcase *rc)
 START_TEST(test_relation_matches_reference)
 {
     const rcase *rc = &cases[_i];
-    rsetup s = setup(rc, 11 + (uint64_t)_i);
+    cls_setup s = setup(rc, 11 + (uint64_t)_i);
     ck_assert_uint_eq(s.n, ref_count(rc));
 
     float *grad = malloc(s.n * sizeof *grad);
-    double *fd = malloc(s.n * sizeof *fd), *th = malloc(s.n * sizeof *th);
-    ck_assert(grad && fd && th);
+    double *fd = malloc(s.n * sizeof *fd);
+    ck_assert(grad && fd);
     double loss = -1;
     ck_assert_int_eq(ml_learner_meta_gradient(s.l, 1, &s.task, grad, s.n, &loss), ML_OK);
 
@@ -363,34 +336,18 @@ START_TEST(test_relation_matches_reference)
     ck_assert_int_eq(ml_learner_predict(s.l, s.task, -1, rc->nq, s.fxq, scores,
                                         rc->nq * rc->ways, labels), ML_OK);
     check_close("scores", scores, want_scores, rc->nq * rc->ways, 1e-6, 1e-4);
-    for (size_t i = 0; i < rc->nq; i++) {
-        size_t best = 0;
-        for (size_t k = 1; k < rc->ways; k++)
-            if (want_scores[i * rc->ways + k] > want_scores[i * rc->ways + best])
-                best = k;
-        ck_assert_int_eq(labels[i], (int)best);
-    }
+    for (size_t i = 0; i < rc->nq; i++)
+        ck_assert_int_eq(labels[i], (int)ref_argmax(want_scores + i * rc->ways, rc->ways));
 
     /* Central differences in double: step 1e-6 keeps the truncation error
      * (h^2) and the rounding (1e-16 / h) far below the tolerance, and the
      * ReLU kinks and max-pool ties out of reach of the perturbation. */
-    const double h = 1e-6;
-    memcpy(th, s.theta, s.n * sizeof *th);
-    for (size_t i = 0; i < s.n; i++) {
-        th[i] = s.theta[i] + h;
-        double up = ref_relation(rc, th, s.xs, s.xq, NULL);
-        th[i] = s.theta[i] - h;
-        double down = ref_relation(rc, th, s.xs, s.xq, NULL);
-        th[i] = s.theta[i];
-        fd[i] = (up - down) / (2 * h);
-    }
-    /* Not trivially small: the check compares something. */
-    ck_assert_double_gt(max_abs(fd, s.n), 1e-3);
-    check_close("meta-gradient", grad, fd, s.n, 5e-6 * max_abs(fd, s.n), 1e-4);
+    rfd ctx = {rc, &s};
+    ref_central_diff(ref_relation_at, &ctx, s.theta, s.n, 1e-6, fd);
+    check_gradient_fd(grad, fd, s.n);
     free(grad);
     free(fd);
-    free(th);
-    teardown_setup(&s);
+    cls_setup_free(&s);
 }
 END_TEST
 
@@ -400,7 +357,7 @@ END_TEST
 START_TEST(test_relation_sums_supports)
 {
     const rcase *rc = &cases[1];
-    rsetup s = setup(rc, 5);
+    cls_setup s = setup(rc, 5);
     double loss;
     ck_assert_int_eq(ml_learner_evaluate(s.l, 1, &s.task, -1, &loss, NULL, NULL), ML_OK);
     double sum = ref_relation(rc, s.theta, s.xs, s.xq, NULL);
@@ -409,7 +366,7 @@ START_TEST(test_relation_sums_supports)
     ref_mean = 0;
     ck_assert_double_lt(fabs(loss - sum), 1e-6 + 1e-4 * sum);
     ck_assert_double_gt(fabs(loss - mean), 1e-3 * sum);
-    teardown_setup(&s);
+    cls_setup_free(&s);
 }
 END_TEST
 
@@ -496,37 +453,17 @@ END_TEST
 START_TEST(test_relation_save_load)
 {
     const rcase *rc = &cases[0];
-    rsetup s = setup(rc, 3);
+    cls_setup s = setup(rc, 3);
     ml_learner *flat = NULL;
     ml_model *c4 = NULL;
     ck_assert_int_eq(ml_model_create_conv4(&c4, 1, rc->side, rc->side, 3, 2, 0), ML_OK);
     ck_assert_int_eq(ml_learner_create(&flat, c4, ML_STRATEGY_RELATION, 4), ML_OK);
     ml_model_free(c4);
     ml_learner *pair[2] = {s.l, flat};
-    for (int k = 0; k < 2; k++) {
-        size_t size = 0;
-        ck_assert_int_eq(ml_learner_save_buffer(pair[k], NULL, 0, &size), ML_OK);
-        unsigned char *buf = malloc(size);
-        ck_assert_ptr_nonnull(buf);
-        ck_assert_int_eq(ml_learner_save_buffer(pair[k], buf, size, &size), ML_OK);
-        ml_learner *back = NULL;
-        ck_assert_int_eq(ml_learner_load_buffer(&back, buf, size), ML_OK);
-        size_t n = ml_learner_num_meta_params(pair[k]);
-        ck_assert_uint_eq(ml_learner_num_meta_params(back), n);
-        float *a = learner_params(pair[k]), *b = learner_params(back);
-        ck_assert_mem_eq(a, b, n * sizeof *a);
-        double la, lb;
-        ck_assert_int_eq(ml_learner_evaluate(pair[k], 1, &s.task, -1, &la, NULL, NULL),
-                         ML_OK);
-        ck_assert_int_eq(ml_learner_evaluate(back, 1, &s.task, -1, &lb, NULL, NULL), ML_OK);
-        ck_assert_double_eq(la, lb);
-        free(a);
-        free(b);
-        free(buf);
-        ml_learner_free(back);
-    }
+    for (int k = 0; k < 2; k++)
+        ml_learner_free(check_round_trip(pair[k], s.task));
     ml_learner_free(flat);
-    teardown_setup(&s);
+    cls_setup_free(&s);
 }
 END_TEST
 

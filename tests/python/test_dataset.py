@@ -230,7 +230,8 @@ def test_convolutional_models(ml):
 
 
 @pytest.mark.parametrize("strategy,n_out", [("protonet", 0), ("siamese", 0),
-                                            ("relation", 0), ("maml", 3)])
+                                            ("relation", 0), ("matching", 0),
+                                            ("maml", 3)])
 def test_learners_on_episodes(ml, np, numeric, strategy, n_out):
     ds, _ = numeric
     sampler = ml.Sampler.episodes(ds, 5, ways=3, shots=2, queries=3)

@@ -83,6 +83,17 @@ def omniglot(d):
                     expect=0)
     check_eval(last_json(out), "relation", task, 5, 2, None)
 
+    # matching: the flattened Conv-4 embedding like protonet, no head.
+    run("train", "--task", task, "--strategy", "matching", *SMALL, "--iterations", 5,
+        "--train-split", "groups:Alpha", "--out", p("mn.mlrn"), "--quiet", expect=0)
+    info = last_json(run("info", p("mn.mlrn"), "--json", expect=0)[1])
+    assert info["strategy"] == "matching" and info["inner_steps"] is None, info
+    assert info["meta_params"] == info["params"], info
+    _, out, _ = run("eval", p("mn.mlrn"), "--task", task, "--ways", 3, "--queries", 2,
+                    "--test-split", "groups:Beta", "--episodes", 5, "--json", "--quiet",
+                    expect=0)
+    check_eval(last_json(out), "matching", task, 5, 2, None)
+
     # maml: Conv-4 and a dense layer of 3 outputs; the paper's alpha 0.4.
     _, out, _ = run("train", "--task", task, "--strategy", "maml", *SMALL,
                     "--iterations", 20, "--train-split", "groups:Alpha",

@@ -14,7 +14,8 @@ L = _lib.lib
 
 # enum ml_strategy
 STRATEGIES = {"maml": 1, "fomaml": 2, "reptile": 3, "metasgd": 4, "joint": 5,
-              "lstm": 6, "protonet": 10, "siamese": 11, "relation": 12}
+              "lstm": 6, "protonet": 10, "siamese": 11, "relation": 12,
+              "matching": 13}
 _STRATEGY_NAMES = {v: k for k, v in STRATEGIES.items()}
 
 # enum ml_learner_param; the second item says whether the value is a count
@@ -93,8 +94,8 @@ class Learner(Persistent):
     'lstm' (MAML whose inner update is a learned LSTM optimiser, see
     set_inner_optimizer) -- the model maps inputs to outputs and ends with
     a dense layer -- and metric
-    'protonet', 'siamese', 'relation' (the model is the embedding
-    network).  Learner parameters are keyword arguments, properties or
+    'protonet', 'siamese', 'relation', 'matching' (the model is the
+    embedding network).  Learner parameters are keyword arguments, properties or
     get()/set() by name; the library checks every value.  Tasks given to a
     call are only used during it.  save() and to_bytes() keep everything
     (model, settings, meta-parameters, optimiser and random state):

@@ -91,8 +91,11 @@ int main(int argc, char **argv)
                 fflush(stdout);
             }
         }
+        /* At a checkpoint MAML's meta-gradient of this batch is at hand:
+         * applying it is the meta-step (ml_learner_meta_step's definition). */
         if (st == ML_OK && it < iters)
-            st = ml_learner_meta_step(ma, META_BATCH, batch, NULL);
+            st = it % every == 0 ? ml_learner_apply_gradient(ma, gma, n)
+                                 : ml_learner_meta_step(ma, META_BATCH, batch, NULL);
         for (int i = 0; i < META_BATCH; i++)
             ml_task_free(batch[i]);
         if (st != ML_OK) {

@@ -28,6 +28,11 @@ _Noreturn void fuzz_fail(const char *file, int line, const char *what);
  * FUZZ_VERBOSE set in the environment each status is printed. */
 ml_status fuzz_status(ml_status st);
 
+/* Whether a strategy is a metric one (episodes of a classification task,
+ * no inner loop), from the library's own strategy table, so a new
+ * strategy needs no edit here. */
+int fuzz_is_metric(int strategy);
+
 /* A directory private to this process (under $TMPDIR, else /dev/shm or
  * /tmp), made on first use and removed at exit. */
 const char *fuzz_tmpdir(void);

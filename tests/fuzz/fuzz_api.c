@@ -141,12 +141,6 @@ static int pick_steps(world *w)
         w->slots[s] = NULL;                     \
     }
 
-static int is_metric(int strategy)
-{
-    return strategy == ML_STRATEGY_PROTONET || strategy == ML_STRATEGY_SIAMESE ||
-           strategy == ML_STRATEGY_RELATION || strategy == ML_STRATEGY_MATCHING;
-}
-
 /* Settings of learners and optimisers through one pair of functions, so
  * one instruction shape serves both. */
 typedef struct settings {
@@ -381,7 +375,7 @@ static void op_task_fit(world *w)
     size_t in = ml_model_input_size(m), out = ml_model_output_size(m);
     size_t ns = 1 + pick(w, MAX_COUNT), nq = pick(w, MAX_COUNT + 1);
     size_t ways = 0;
-    if (l && is_metric(ml_learner_strategy(l)) && !(src & 0x80))
+    if (l && fuzz_is_metric(ml_learner_strategy(l)) && !(src & 0x80))
         ways = 1 + mode % 4;                 /* metric: any number of ways */
     else if (mode & 1)
         ways = out;                          /* classify with the model's outputs */

@@ -3,6 +3,8 @@
  * have theirs in fuzz_files.c. */
 #include "fuzz.h"
 
+#include "meta/learner.h"
+
 #include <dirent.h>
 #include <errno.h>
 #include <float.h>
@@ -253,4 +255,10 @@ float fuzz_float(fuzz_in *in)
     default:
         return (float)v;
     }
+}
+
+int fuzz_is_metric(int strategy)
+{
+    const ml_strategy_ops *ops = ml_strategy_lookup(strategy);
+    return ops && ops->episode;
 }

@@ -19,8 +19,7 @@ static void use(void *obj)
     if (in == 0 || in > 64 || out == 0 || out > 64 || ml_model_num_params(m) > 4096)
         return;
     int s = ml_learner_strategy(l);
-    int metric = s == ML_STRATEGY_PROTONET || s == ML_STRATEGY_SIAMESE ||
-                 s == ML_STRATEGY_RELATION || s == ML_STRATEGY_MATCHING;
+    int metric = fuzz_is_metric(s);
     float x[2 * 64], y[2 * 64], pred[2 * 64];
     int labels[2] = {0, 1};
     for (size_t i = 0; i < 2 * in; i++)

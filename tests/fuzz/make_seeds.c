@@ -7,6 +7,7 @@
  * added later (crash regressions, crash-*) stay apart.  Needed only when
  * a format changes: the corpora are committed. */
 #include "api_ops.h"
+#include "fuzz.h"
 #include "metalearn.h"
 
 #include <png.h>
@@ -115,11 +116,9 @@ static void learner_seed(const char *name, ml_model *m, ml_strategy strategy, in
         for (size_t i = 0; i < 4 * out; i++)
             y[i] = (float)(i % 3) / 3.0f;
         ml_task *t;
-        int metric = strategy == ML_STRATEGY_PROTONET || strategy == ML_STRATEGY_SIAMESE ||
-                     strategy == ML_STRATEGY_RELATION || strategy == ML_STRATEGY_MATCHING;
-        ml_status st = metric ? ml_task_create_classification(&t, in, 2, 4, x, labels, 4, x,
-                                                              labels)
-                              : ml_task_create_regression(&t, in, out, 4, x, y, 4, x, y);
+        ml_status st = fuzz_is_metric(strategy)
+                           ? ml_task_create_classification(&t, in, 2, 4, x, labels, 4, x, labels)
+                           : ml_task_create_regression(&t, in, out, 4, x, y, 4, x, y);
         if (st != ML_OK || ml_learner_meta_step(l, 1, &t, NULL) != ML_OK)
             die("meta-step");
         ml_task_free(t);

@@ -92,6 +92,10 @@ void sine_tasks_free(ml_task **tasks, int n);
 void prime_error(void);
 int fresh_error(void);
 
+/* The same for a learner handle's own message. */
+void prime_learner_error(ml_learner *l);
+int fresh_learner_error(const ml_learner *l);
+
 /* The metric strategies' tests (relation, matching): deterministic values
  * in [-1, 1) from the state *s. */
 double ref_lcg(uint64_t *s);
@@ -124,8 +128,5 @@ size_t ref_argmax(const double *v, size_t n);
  * meta-parameters and the loss of evaluate on `task`; returns the copy
  * (the caller frees it). */
 ml_learner *check_round_trip(ml_learner *l, ml_task *task);
-/* The same for a learner handle's own message. */
-void prime_learner_error(ml_learner *l);
-int fresh_learner_error(const ml_learner *l);
 
 #endif

@@ -13,9 +13,13 @@
  * Small outputs batch several images into one GEMM: their column
  * matrices sit side by side in cols [C K K, nb Ho Wo], and the
  * [F, nb Ho Wo] side is packed from / unpacked to NCHW with row copies.
- * The column buffer comes from the tape's arena, one per op call. */
+ * The column buffer comes from the tape's arena, one per op call.
+ * 3x3 stride-1 convolutions with enough channels (the Conv-4 blocks) go
+ * to Winograd's F(2x2, 3x3) instead (conv_winograd.c), in conv2d and,
+ * through dx_by_conv, in conv2d_dx; conv2d_dw stays im2col + GEMM. */
 #include "ops_internal.h"
 
+#include "conv_winograd.h"
 #include "core/blas.h"
 
 #include <limits.h>
@@ -269,6 +273,9 @@ static int forward(ml_ad_tape *t, const char *what, const conv_geom *g,
                    const float *x, const float *w, const float *bias,
                    float *y)
 {
+    if (ml_conv_winograd_fits(g->c, g->f, g->k, g->s, g->p, g->ho, g->wo))
+        return ml_conv_winograd(t, what, g->n, g->c, g->h, g->w, g->f, g->p,
+                                x, w, bias, y);
     float *cols = scratch(t, what, (size_t)g->ckk * g->nb * g->howo);
     float *out = g->nb > 1 ? scratch(t, what, (size_t)g->f * g->nb * g->howo)
                            : NULL;

@@ -222,6 +222,21 @@ static inline void copy_out(float *restrict dst, const float *restrict src, size
             dst[q] = src[q];
 }
 
+/* The pooled gradients of a tile's windows: read in place, lanes past the
+ * row included (their results are dropped or masked), unless a full tile
+ * would leave the tensor at end; then a zero-padded copy in buf.  Filling
+ * a stack copy for every tile instead stalled the vector load that reads
+ * it back (store forwarding fails from narrower stores). */
+static inline const float *g_tile(const float *g, const float *end, size_t len,
+                                  float buf[TILE])
+{
+    if ((size_t)(end - g) >= TILE)
+        return g;
+    for (size_t q = 0; q < TILE; q++)
+        buf[q] = q < len ? g[q] : 0.0f;
+    return buf;
+}
+
 /* y [n, ho, wo] = maxpool2(relu((x - mu) a + beta)) for one channel. */
 ML_AD_VECTOR static void channel_affine_pool(const bn_chan *ch, const float *x,
                                              const float *end, float *y,
@@ -250,7 +265,7 @@ ML_AD_VECTOR static void channel_affine_pool(const bn_chan *ch, const float *x,
  * Per tile lane in float over a plane, then in double. */
 ML_AD_VECTOR static void channel_sums_pool(const bn_chan *ch, const float *x,
                                            const float *end, const float *gy,
-                                           size_t gstride,
+                                           const float *gend, size_t gstride,
                                            float mu, float a, float beta,
                                            double *sb, double *sg)
 {
@@ -263,16 +278,17 @@ ML_AD_VECTOR static void channel_sums_pool(const bn_chan *ch, const float *x,
             for (size_t j0 = 0; j0 < wo; j0 += TILE) {
                 tile_load(&t, x + b * ch->stride + 2 * oh * ch->w, ch->w, j0, wo, end);
                 const float *restrict x0 = t.x0, *restrict x1 = t.x1;
-                const float *restrict gr = gy + b * gstride + oh * wo + j0;
-                for (size_t q = 0; q < TILE; q++)
-                    gt[q] = q < t.len ? gr[q] : 0.0f; /* lanes past the row add 0 */
-                for (int j = 0; j < TILE; j++) {
+                const float *restrict gr = g_tile(gy + b * gstride + oh * wo + j0,
+                                                  gend, t.len, gt);
+                const size_t len = t.len;
+                for (size_t j = 0; j < TILE; j++) {
                     BN_WINDOW(x0, x1, j, mu, a, beta);
                     const float vs = ml_ad_pick(low_, ml_ad_pick(bot_, v11_, v10_),
                                                 ml_ad_pick(top_, v01_, v00_));
                     const float xs = ml_ad_pick(low_, ml_ad_pick(bot_, x1[2 * j + 1], x1[2 * j]),
                                                 ml_ad_pick(top_, x0[2 * j + 1], x0[2 * j]));
-                    const float g = ml_ad_pick(vs > 0.0f, gt[j], 0.0f);
+                    /* lanes past the row add 0 */
+                    const float g = ml_ad_pick(vs > 0.0f && j < len, gr[j], 0.0f);
                     a0[j] += g;
                     a1[j] += g * (xs - mu);
                 }
@@ -288,7 +304,7 @@ ML_AD_VECTOR static void channel_sums_pool(const bn_chan *ch, const float *x,
  * dropped last row or column). */
 ML_AD_VECTOR static void channel_dx_pool(const bn_chan *ch, const float *x,
                                          const float *end, const float *gy,
-                                         size_t gstride,
+                                         const float *gend, size_t gstride,
                                          float *dx, float mu, float a,
                                          float beta, float k1, float k0)
 {
@@ -302,14 +318,13 @@ ML_AD_VECTOR static void channel_dx_pool(const bn_chan *ch, const float *x,
             for (size_t j0 = 0; j0 < wo; j0 += TILE) {
                 tile_load(&t, xp + 2 * oh * w, w, j0, wo, end);
                 const float *restrict x0 = t.x0, *restrict x1 = t.x1;
-                const float *restrict gr = gy + b * gstride + oh * wo + j0;
-                for (size_t q = 0; q < TILE; q++)
-                    gt[q] = q < t.len ? gr[q] : 0.0f;
+                const float *restrict gr = g_tile(gy + b * gstride + oh * wo + j0,
+                                                  gend, t.len, gt);
                 for (int j = 0; j < TILE; j++) {
                     BN_WINDOW(x0, x1, j, mu, a, beta);
                     const float vs = ml_ad_pick(low_, ml_ad_pick(bot_, v11_, v10_),
                                                 ml_ad_pick(top_, v01_, v00_));
-                    const float g = ml_ad_pick(vs > 0.0f, gt[j], 0.0f);
+                    const float g = ml_ad_pick(vs > 0.0f, gr[j], 0.0f);
                     const float gtop = ml_ad_pick(low_, 0.0f, g), gbot = ml_ad_pick(low_, g, 0.0f);
                     d0[2 * j] = a * ml_ad_pick(top_, 0.0f, gtop) + (k1 * (x0[2 * j] - mu) + k0);
                     d0[2 * j + 1] = a * ml_ad_pick(top_, gtop, 0.0f) +
@@ -447,8 +462,8 @@ static void backward_values(ml_ad_tape *t, ml_ad_node *y, ml_ad_node *gy,
         const float a = gamma->val[k] * r, be = beta->val[k];
         double sb, sg;
         if (pool)
-            channel_sums_pool(&ch, x->val + off, x->val + x->size, g, (size_t)c * yp, mu,
-                              a, be, &sb, &sg);
+            channel_sums_pool(&ch, x->val + off, x->val + x->size, g,
+                              gy->val + gy->size, (size_t)c * yp, mu, a, be, &sb, &sg);
         else
             channel_sums(&ch, x->val + off, g, mu, a, be, relu, &sb, &sg);
         if (db)
@@ -460,7 +475,8 @@ static void backward_values(ml_ad_tape *t, ml_ad_node *y, ml_ad_node *gy,
         const float k1 = (float)(-(double)a * r * r * sg / m);
         const float k0 = (float)(-(double)a * sb / m);
         if (pool)
-            channel_dx_pool(&ch, x->val + off, x->val + x->size, g, (size_t)c * yp,
+            channel_dx_pool(&ch, x->val + off, x->val + x->size, g,
+                            gy->val + gy->size, (size_t)c * yp,
                             dx->val + off, mu, a, be, k1, k0);
         else
             channel_dx(&ch, x->val + off, g, dx->val + off, mu, a, be, relu, k1, k0);

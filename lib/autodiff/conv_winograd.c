@@ -33,16 +33,19 @@
 #define WINO_TILES 128
 /* Below this many channels the GEMMs are too thin to gain. */
 #define WINO_MIN_C 8
+/* Fewest tiles per tile row (output width 2 WINO_MIN_TW - 1 and up). */
+#define WINO_MIN_TW 6
 
 int ml_conv_winograd_fits(int c, int f, int k, int s, int p, int ho, int wo)
 {
     if (k != 3 || s != 1 || p < 0 || p > 2 || c < WINO_MIN_C ||
         f < WINO_MIN_C || ho < 1 || wo < 1)
         return 0;
-    /* Whole 2x2 tiles are computed: not when over 1.5 times the outputs
-     * (a 3x3 output takes 16 values for 9). */
-    const long long th = (ho + 1) / 2, tw = (wo + 1) / 2;
-    return 2 * 4 * th * tw <= 3LL * ho * wo;
+    /* The transforms run WT tiles of a tile row at a time: rows of fewer
+     * than WINO_MIN_TW tiles leave most lanes idle, and a 7x7 output (4
+     * tiles a row) was slower than im2col + GEMM in all three products
+     * once OpenBLAS used its AVX-512 kernels. */
+    return (wo + 1) / 2 >= WINO_MIN_TW && ho >= 2;
 }
 
 /* Tiles of a tile row handled together: a loop of a fixed WT iterations
@@ -242,38 +245,51 @@ ML_AD_VECTOR static void output_transform(const wino *g, const float *mm,
         }
 }
 
-int ml_conv_winograd(ml_ad_tape *t, const char *what, int n, int c, int h,
-                     int w, int f, int p, const float *x, const float *wt,
-                     const float *bias, float *y)
+/* The tiling of an n x c x h x w input padded by p. */
+static void wino_init(wino *g, int n, int c, int h, int w, int f, int p)
 {
-    wino g = {.n = n, .c = c, .h = h, .w = w, .f = f, .p = p,
-              .ho = h + 2 * p - 2, .wo = w + 2 * p - 2};
-    g.th = (g.ho + 1) / 2;
-    g.tw = (g.wo + 1) / 2;
-    g.tpi = (size_t)g.th * (size_t)g.tw;
-    g.twp = (g.tw + WT - 1) / WT * WT;
+    *g = (wino){.n = n, .c = c, .h = h, .w = w, .f = f, .p = p,
+                .ho = h + 2 * p - 2, .wo = w + 2 * p - 2};
+    g->th = (g->ho + 1) / 2;
+    g->tw = (g->wo + 1) / 2;
+    g->tpi = (size_t)g->th * (size_t)g->tw;
+    g->twp = (g->tw + WT - 1) / WT * WT;
     /* the last tile group reads even and odd columns up to twp */
-    g.lh = (size_t)g.twp + WT;
-    g.hp = 2 * (size_t)g.th + 2;
-    size_t nb = WINO_TILES / g.tpi;
+    g->lh = (size_t)g->twp + WT;
+    g->hp = 2 * (size_t)g->th + 2;
+    size_t nb = WINO_TILES / g->tpi;
     if (nb < 1)
         nb = 1;
     if (nb > (size_t)n)
         nb = (size_t)n;
-    g.nb = (int)nb;
-    const size_t tmax = nb * g.tpi, mfl = 16 * (size_t)f * tmax;
-    float *u = ml_arena_alloc(&t->arena, 16 * (size_t)f * c * sizeof(float));
-    float *v = ml_arena_alloc(&t->arena,
-                              16 * (size_t)c * (tmax + WT) * sizeof(float));
-    float *mm = ml_arena_alloc(&t->arena, (mfl + WT) * sizeof(float));
+    g->nb = (int)nb;
+}
+
+/* n floats of the tape's arena, or NULL with the tape failed. */
+static float *scratch(ml_ad_tape *t, const char *what, size_t n)
+{
+    float *p = ml_arena_alloc(&t->arena, n * sizeof(float));
+    if (!p)
+        ml_ad_fail(t, ML_ERR_NOMEM, "%s: out of memory for scratch space", what);
+    return p;
+}
+
+int ml_conv_winograd(ml_ad_tape *t, const char *what, int n, int c, int h,
+                     int w, int f, int p, const float *x, const float *wt,
+                     const float *bias, float *y)
+{
+    wino g;
+    wino_init(&g, n, c, h, w, f, p);
+    const size_t tmax = (size_t)g.nb * g.tpi, mfl = 16 * (size_t)f * tmax;
     /* two planes' even and odd columns */
     const size_t padfl = 4 * g.hp * g.lh;
-    float *pad = ml_arena_alloc(&t->arena, padfl * sizeof(float));
-    float *rows = ml_arena_alloc(&t->arena, 4 * (size_t)g.twp * sizeof(float));
-    if (!u || !v || !mm || !pad || !rows) {
-        ml_ad_fail(t, ML_ERR_NOMEM, "%s: out of memory for scratch space", what);
+    float *u = scratch(t, what, 16 * (size_t)f * c);
+    float *v = u ? scratch(t, what, 16 * (size_t)c * (tmax + WT)) : NULL;
+    float *mm = v ? scratch(t, what, mfl + WT) : NULL;
+    float *pad = mm ? scratch(t, what, padfl) : NULL;
+    float *rows = pad ? scratch(t, what, 4 * (size_t)g.twp) : NULL;
+    if (!rows)
         return 0;
-    }
     memset(mm + mfl, 0, WT * sizeof(float)); /* read, never used */
     memset(pad, 0, padfl * sizeof(float));
     filter_transform(&g, wt, u);
@@ -290,5 +306,112 @@ int ml_conv_winograd(ml_ad_tape *t, const char *what, int n, int c, int h,
         output_transform(&g, mm, m, nt, bias, y + (size_t)n0 * f * g.ho * g.wo,
                          yend, rows);
     }
+    return 1;
+}
+
+/* Z [16, F, ldz] = A G A^T of the m images' output-gradient tiles (the
+ * 2x2 at (2 ti, 2 tj), 0 past the output), with A = (A^T)^T 4 x 2; the
+ * planes split into even and odd columns as the input's are, here with
+ * no padding, in pad (double-buffered likewise). */
+ML_AD_VECTOR static void grad_transform(const wino *g, const float *gy,
+                                        const float *gend, int m, size_t ldz,
+                                        float *restrict z, float *restrict pad)
+{
+    wino gg = *g; /* the planes are ho x wo, unpadded */
+    gg.h = g->ho;
+    gg.w = g->wo;
+    gg.p = 0;
+    const size_t lh = g->lh, fl = (size_t)g->f * ldz, pl = g->hp * lh;
+    const size_t planes = (size_t)m * (size_t)g->f, hw = (size_t)g->ho * g->wo;
+    split_plane(&gg, gy, gend, pad, pad + pl);
+    for (size_t pi = 0; pi < planes; pi++) {
+        const int b = (int)(pi / (size_t)g->f), f = (int)(pi % (size_t)g->f);
+        const float *pe = pad + (pi & 1) * 2 * pl, *po = pe + pl;
+        if (pi + 1 < planes) {
+            float *ne = pad + ((pi + 1) & 1) * 2 * pl;
+            split_plane(&gg, gy + (pi + 1) * hw, gend, ne, ne + pl);
+        }
+        float *zf = z + (size_t)f * ldz;
+        for (int ti = 0; ti < g->th; ti++) {
+            const float *restrict e0 = pe + (size_t)(2 * ti) * lh, *restrict e1 = e0 + lh;
+            const float *restrict o0 = po + (size_t)(2 * ti) * lh, *restrict o1 = o0 + lh;
+            const size_t t0 = ((size_t)b * g->th + ti) * g->tw;
+            for (int j0 = 0; j0 < g->tw; j0 += WT) {
+                float out[16][WT];
+#pragma GCC unroll 1
+                for (int j = 0; j < WT; j++) {
+                    const size_t i = (size_t)j0 + (size_t)j;
+                    /* A G: the tile's rows g0, g1 as g0, g0 + g1, g0 - g1, -g1 */
+                    const float r[4][2] = {{e0[i], o0[i]},
+                                           {e0[i] + e1[i], o0[i] + o1[i]},
+                                           {e0[i] - e1[i], o0[i] - o1[i]},
+                                           {-e1[i], -o1[i]}};
+                    for (int k = 0; k < 4; k++) { /* (A G) A^T */
+                        out[4 * k][j] = r[k][0];
+                        out[4 * k + 1][j] = r[k][0] + r[k][1];
+                        out[4 * k + 2][j] = r[k][0] - r[k][1];
+                        out[4 * k + 3][j] = -r[k][1];
+                    }
+                }
+                float *o = zf + t0 + j0;
+                for (int xi = 0; xi < 16; xi++)
+                    memcpy(o + (size_t)xi * fl, out[xi], sizeof out[xi]);
+            }
+        }
+    }
+}
+
+/* dW = G^T S G per filter and channel from S [16, F, C]. */
+static void filter_grad(const wino *g, const float *s, float *dw)
+{
+    const size_t fc = (size_t)g->f * (size_t)g->c;
+    for (int f = 0; f < g->f; f++)
+        for (int c = 0; c < g->c; c++) {
+            const float *sp = s + (size_t)f * g->c + c;
+            float r[3][4]; /* G^T S */
+            for (int l = 0; l < 4; l++) {
+                const float s0 = sp[(size_t)l * fc], s1 = sp[(size_t)(4 + l) * fc];
+                const float s2 = sp[(size_t)(8 + l) * fc], s3 = sp[(size_t)(12 + l) * fc];
+                r[0][l] = s0 + 0.5f * (s1 + s2);
+                r[1][l] = 0.5f * (s1 - s2);
+                r[2][l] = 0.5f * (s1 + s2) + s3;
+            }
+            float *k = dw + ((size_t)f * g->c + c) * 9;
+            for (int i = 0; i < 3; i++) { /* (G^T S) G */
+                k[3 * i] = r[i][0] + 0.5f * (r[i][1] + r[i][2]);
+                k[3 * i + 1] = 0.5f * (r[i][1] - r[i][2]);
+                k[3 * i + 2] = 0.5f * (r[i][1] + r[i][2]) + r[i][3];
+            }
+        }
+}
+
+int ml_conv_winograd_dw(ml_ad_tape *t, const char *what, int n, int c, int h,
+                        int w, int f, int p, const float *x, const float *gy,
+                        float *dw)
+{
+    wino g;
+    wino_init(&g, n, c, h, w, f, p);
+    const size_t tmax = (size_t)g.nb * g.tpi, padfl = 4 * g.hp * g.lh;
+    float *s = scratch(t, what, 16 * (size_t)f * c);
+    float *v = s ? scratch(t, what, 16 * (size_t)c * (tmax + WT)) : NULL;
+    float *z = v ? scratch(t, what, 16 * (size_t)f * (tmax + WT)) : NULL;
+    float *pad = z ? scratch(t, what, 2 * padfl) : NULL;
+    if (!pad)
+        return 0;
+    memset(pad, 0, 2 * padfl * sizeof(float));
+    const float *xend = x + (size_t)n * c * h * w;
+    const float *gend = gy + (size_t)n * f * g.ho * g.wo;
+    for (int n0 = 0; n0 < n; n0 += g.nb) {
+        const int m = n - n0 < g.nb ? n - n0 : g.nb;
+        const size_t nt = (size_t)m * g.tpi, ld = nt + WT;
+        input_transform(&g, x + (size_t)n0 * c * h * w, xend, m, ld, v, pad);
+        grad_transform(&g, gy + (size_t)n0 * f * g.ho * g.wo, gend, m, ld, z,
+                       pad + padfl);
+        for (int xi = 0; xi < 16; xi++) /* S_xi (+)= Z_xi V_xi^T */
+            ml_sgemm(0, 1, f, c, (int)nt, 1.0f, z + (size_t)xi * f * ld, (int)ld,
+                     v + (size_t)xi * c * ld, (int)ld, n0 ? 1.0f : 0.0f,
+                     s + (size_t)xi * f * c, c);
+    }
+    filter_grad(&g, s, dw);
     return 1;
 }

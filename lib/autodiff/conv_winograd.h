@@ -19,4 +19,13 @@ int ml_conv_winograd(ml_ad_tape *t, const char *what, int n, int c, int h,
                      int w, int f, int p, const float *x, const float *wt,
                      const float *bias, float *y);
 
+/* dw [f, c, 3, 3] = conv2d_dw(x [n, c, h, w], gy [n, f, h + 2p - 2,
+ * w + 2p - 2], stride 1, padding p): the filters' gradient of the
+ * convolution above, by the same tiles (dW = G^T [sum over tiles of
+ * (A gy A^T) .* (B^T d B)] G), for sizes that ml_conv_winograd_fits()
+ * accepts.  Scratch space and errors as for ml_conv_winograd(). */
+int ml_conv_winograd_dw(ml_ad_tape *t, const char *what, int n, int c, int h,
+                        int w, int f, int p, const float *x, const float *gy,
+                        float *dw);
+
 #endif

@@ -15,8 +15,8 @@
  * [F, nb Ho Wo] side is packed from / unpacked to NCHW with row copies.
  * The column buffer comes from the tape's arena, one per op call.
  * 3x3 stride-1 convolutions with enough channels (the Conv-4 blocks) go
- * to Winograd's F(2x2, 3x3) instead (conv_winograd.c), in conv2d and,
- * through dx_by_conv, in conv2d_dx; conv2d_dw stays im2col + GEMM. */
+ * to Winograd's F(2x2, 3x3) instead (conv_winograd.c): conv2d, conv2d_dx
+ * (through dx_by_conv) and conv2d_dw. */
 #include "ops_internal.h"
 
 #include "conv_winograd.h"
@@ -445,6 +445,9 @@ ml_ad_node *ml_ad_conv2d_dw(ml_ad_tape *t, ml_ad_node *x, ml_ad_node *gy,
     y->attr.i[0] = stride;
     y->attr.i[1] = pad;
     y->attr.i[2] = k;
+    if (ml_conv_winograd_fits(g.c, g.f, g.k, g.s, g.p, g.ho, g.wo))
+        return ml_conv_winograd_dw(t, "conv2d_dw", g.n, g.c, g.h, g.w, g.f,
+                                   g.p, x->val, gy->val, y->val) ? y : NULL;
     float *cols = scratch(t, "conv2d_dw", (size_t)g.ckk * g.nb * g.howo);
     float *gp = g.nb > 1 ? scratch(t, "conv2d_dw", (size_t)g.f * g.nb * g.howo)
                          : NULL;

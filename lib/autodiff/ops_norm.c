@@ -53,6 +53,23 @@ static inline double fold(const float acc[LANES], float tail)
     return s;
 }
 
+/* Ask for the next image's run of the channel (n floats at p) while this
+ * one is worked on: runs of a few kB, a whole image apart, are too short
+ * for the hardware prefetchers to pick up before they end.  A hint only;
+ * p may be past the tensor (nothing is read). */
+static inline void prefetch_run(const float *p, size_t n)
+{
+    for (size_t i = 0; i < n; i += 16)
+        __builtin_prefetch(p + i);
+}
+
+/* The same for a run about to be written. */
+static inline void prefetch_run_write(float *p, size_t n)
+{
+    for (size_t i = 0; i < n; i += 16)
+        __builtin_prefetch(p + i, 1);
+}
+
 /* sum(x) and then sum((x - mu)^2) for the channel at x; each run summed in
  * float lanes, the runs in double. */
 ML_AD_VECTOR static void channel_stats(const bn_chan *ch, const float *x,
@@ -61,6 +78,8 @@ ML_AD_VECTOR static void channel_stats(const bn_chan *ch, const float *x,
     double s = 0.0;
     for (size_t b = 0; b < ch->n; b++) {
         const float *restrict xr = x + b * ch->stride;
+        if (b + 1 < ch->n)
+            prefetch_run(xr + ch->stride, ch->p);
         float acc[LANES] = {0}, tail = 0.0f;
         size_t i = 0;
         for (; i + LANES <= ch->p; i += LANES)
@@ -246,7 +265,9 @@ ML_AD_VECTOR static void channel_affine_pool(const bn_chan *ch, const float *x,
     const size_t ho = ch->h / 2, wo = ch->w / 2;
     bn_tile t;
     float out[TILE];
-    for (size_t b = 0; b < ch->n; b++)
+    for (size_t b = 0; b < ch->n; b++) {
+        if (b + 1 < ch->n)
+            prefetch_run_write(y + (b + 1) * ystride, ho * wo);
         for (size_t oh = 0; oh < ho; oh++)
             for (size_t j0 = 0; j0 < wo; j0 += TILE) {
                 tile_load(&t, x + b * ch->stride + 2 * oh * ch->w, ch->w, j0, wo, end);
@@ -258,6 +279,7 @@ ML_AD_VECTOR static void channel_affine_pool(const bn_chan *ch, const float *x,
                 }
                 copy_out(y + b * ystride + oh * wo + j0, out, t.len);
             }
+    }
 }
 
 /* sb = sum(g), sg = sum(g (x - mu)) with g the pooled gradient G at each
@@ -273,6 +295,10 @@ ML_AD_VECTOR static void channel_sums_pool(const bn_chan *ch, const float *x,
     double s0 = 0.0, s1 = 0.0;
     bn_tile t;
     for (size_t b = 0; b < ch->n; b++) {
+        if (b + 1 < ch->n) {
+            prefetch_run(x + (b + 1) * ch->stride, ch->p);
+            prefetch_run(gy + (b + 1) * gstride, ho * wo);
+        }
         float a0[TILE] = {0}, a1[TILE] = {0}, gt[TILE];
         for (size_t oh = 0; oh < ho; oh++)
             for (size_t j0 = 0; j0 < wo; j0 += TILE) {
@@ -314,6 +340,11 @@ ML_AD_VECTOR static void channel_dx_pool(const bn_chan *ch, const float *x,
     for (size_t b = 0; b < ch->n; b++) {
         const float *xp = x + b * ch->stride;
         float *dp = dx + b * ch->stride;
+        if (b + 1 < ch->n) {
+            prefetch_run(xp + ch->stride, ch->p);
+            prefetch_run(gy + (b + 1) * gstride, ho * wo);
+            prefetch_run_write(dp + ch->stride, ch->p);
+        }
         for (size_t oh = 0; oh < ho; oh++) {
             for (size_t j0 = 0; j0 < wo; j0 += TILE) {
                 tile_load(&t, xp + 2 * oh * w, w, j0, wo, end);

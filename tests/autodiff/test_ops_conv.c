@@ -71,14 +71,16 @@ static const conv_cfg CONV[] = {
     {30, 3, 3, 3, 4, 3, 1, 1, 1}, {7, 5, 7, 7, 6, 3, 1, 1, 1},
     {40, 2, 5, 5, 3, 3, 2, 1, 1}, {3, 4, 12, 12, 3, 3, 1, 1, 0},
     {3, 16, 24, 24, 4, 5, 1, 2, 1},
-    /* 3x3 stride 1 with C, F >= 8: Winograd F(2x2, 3x3) (conv_winograd.c)
-     * for conv2d and conv2d_dx: odd and even outputs, pads 0-2, tiles in
-     * groups of whole images with a short last group, rows of more than
-     * 16 tiles; then a 3x3 output, which stays im2col */
-    {2, 8, 6, 6, 8, 3, 1, 1, 1}, {3, 9, 7, 5, 10, 3, 1, 1, 0},
-    {2, 8, 8, 8, 8, 3, 1, 0, 1}, {1, 8, 5, 9, 8, 3, 1, 2, 1},
-    {6, 16, 14, 14, 16, 3, 1, 1, 1}, {2, 8, 40, 36, 8, 3, 1, 1, 0},
-    {11, 8, 7, 7, 9, 3, 1, 1, 1}, {2, 8, 3, 3, 8, 3, 1, 1, 1},
+    /* 3x3 stride 1 with C, F >= 8 and outputs 11 or more wide: Winograd
+     * F(2x2, 3x3) (conv_winograd.c) for conv2d, conv2d_dx and conv2d_dw:
+     * odd and even outputs, pads 0-2, a single tile row, tiles in groups
+     * of whole images with a short last group, tile rows of more than 16
+     * tiles; then a 7x7 output, which stays im2col */
+    {2, 8, 12, 12, 8, 3, 1, 1, 1}, {3, 9, 13, 11, 10, 3, 1, 1, 0},
+    {2, 8, 14, 14, 8, 3, 1, 0, 1}, {1, 8, 9, 13, 8, 3, 1, 2, 1},
+    {2, 8, 2, 12, 8, 3, 1, 1, 1}, {6, 16, 14, 14, 16, 3, 1, 1, 1},
+    {2, 8, 40, 36, 8, 3, 1, 1, 0}, {11, 8, 11, 11, 9, 3, 1, 1, 1},
+    {2, 8, 7, 7, 8, 3, 1, 1, 1},
 };
 
 static int conv_out(int h, int k, int s, int p)

@@ -1,7 +1,8 @@
 /* 3x3 stride-1 convolution by Winograd's minimal filtering F(2x2, 3x3)
  * (Lavin and Gray 2016), for the shapes where it pays: 2.25 times fewer
- * multiplications than im2col + GEMM.  conv2d and, through dx_by_conv,
- * conv2d_dx of the Conv-4 blocks (C, F >= 8, outputs 7x7 and up) take it.
+ * multiplications than im2col + GEMM.  conv2d, conv2d_dx (through
+ * ops_conv.c's dx_by_conv, a convolution too) and conv2d_dw take it where
+ * ml_conv_winograd_fits() says so: Conv-4's second block on 28x28 images.
  *
  * The output is cut into 2x2 tiles, each read from a 4x4 input tile d
  * (rows 2i - p .. 2i - p + 3, zero off the image).  With
@@ -18,7 +19,12 @@
  * over a group of T tiles (whole images, about WINO_TILES tiles, so that
  * U, V and M stay in the cache).  In floating point the result differs
  * from the direct sum by a few units in the last place of the inputs'
- * scale, as any reordering of the sum does; it is deterministic. */
+ * scale, as any reordering of the sum does; it is deterministic.
+ *
+ * The filter gradient is the same formula differentiated in w:
+ *   dW_fc = G^T [ sum over tiles and images of (A G_f A^T) .* (B^T d_c B) ] G
+ * with G_f the output gradient's 2x2 tile (0 past the output), again one
+ * GEMM per xi, S_xi [F, C] = Z_xi [F, T] V_xi^T, summed over the groups. */
 #include "conv_winograd.h"
 
 #include "core/blas.h"
@@ -59,8 +65,7 @@ typedef struct wino {
     size_t tpi;  /* tiles per image */
     int nb;      /* images per group */
     int twp;     /* tw rounded up to a multiple of WT */
-    size_t lh;   /* row length of the padded plane's even and odd columns
-                    (the plane's rows are 2 lh) */
+    size_t lh;   /* row length of a split plane's even and odd columns */
     size_t hp;   /* their rows: 2 th + 2 */
 } wino;
 
@@ -97,8 +102,9 @@ static void filter_transform(const wino *g, const float *restrict wt,
  * 2 WT floats past the row where that stays before xend (the values are
  * not used) and writing zeros past the row (into the border and the
  * rows' slack, which are 0 already). */
-ML_AD_VECTOR static void split_plane(const wino *g, const float *x, const float *xend,
-                        float *restrict pe, float *restrict po)
+ML_AD_VECTOR static void split_plane(const wino *g, const float *x,
+                                     const float *xend, float *restrict pe,
+                                     float *restrict po)
 {
     const size_t lh = g->lh;
     const int na = (g->w + 1) / 2, nb = g->w / 2, h2 = g->p / 2;
@@ -124,14 +130,39 @@ ML_AD_VECTOR static void split_plane(const wino *g, const float *x, const float 
     }
 }
 
+/* The split buffers of plane pi (of planes, hw floats apart from src):
+ * plane 0 is split by the caller, plane pi + 1 here, into the other of
+ * the two buffers of 2 pl floats at pad, before plane pi is read: reading
+ * just-written floats at other offsets would wait for the stores to
+ * commit. */
+static const float *next_split(const wino *g, const float *src,
+                               const float *end, size_t hw, float *pad,
+                               size_t pl, size_t pi, size_t planes)
+{
+    if (pi + 1 < planes) {
+        float *ne = pad + ((pi + 1) & 1) * 2 * pl;
+        split_plane(g, src + (pi + 1) * hw, end, ne, ne + pl);
+    }
+    return pad + (pi & 1) * 2 * pl;
+}
+
+/* A group's 16 transformed rows of WT tiles to dst + xi stride (out is
+ * not changed; a const array parameter would need a cast at every call
+ * before C23). */
+static inline void store_group(float *dst, size_t stride,
+                               float out[16][WT])
+{
+    for (int xi = 0; xi < 16; xi++)
+        memcpy(dst + (size_t)xi * stride, out[xi], sizeof out[xi]);
+}
+
 /* V [16, C, ldv] of the m images at x (nt tiles, ldv >= nt + WT), with
  * each plane split by split_plane, so tile j's columns 2 j .. 2 j + 3
- * are pe[j], po[j], pe[j + 1], po[j + 1]: unit-stride loads.  The next
- * plane is split into the other of two buffers before this one is read:
- * reading just-written floats at other offsets would wait for the stores
- * to commit.  Tiles go WT at a time, B^T d B in registers, stored as
- * whole vectors; lanes past the tile row land in the next tile row's
- * place, written after, or in the row's WT floats of slack. */
+ * are pe[j], po[j], pe[j + 1], po[j + 1]: unit-stride loads (planes
+ * double-buffered by next_split).  Tiles go WT at a time, B^T d B in
+ * registers, stored as whole vectors; lanes past the tile row land in
+ * the next tile row's place, written after, or in the row's WT floats of
+ * slack. */
 ML_AD_VECTOR static void input_transform(const wino *g, const float *x,
                                          const float *xend, int m,
                                          size_t ldv, float *restrict v,
@@ -142,52 +173,45 @@ ML_AD_VECTOR static void input_transform(const wino *g, const float *x,
     split_plane(g, x, xend, pad, pad + pl);
     for (size_t pi = 0; pi < planes; pi++) {
         const int b = (int)(pi / (size_t)g->c), c = (int)(pi % (size_t)g->c);
-        float *pe = pad + (pi & 1) * 2 * pl, *po = pe + pl;
-        if (pi + 1 < planes) {
-            float *ne = pad + ((pi + 1) & 1) * 2 * pl;
-            split_plane(g, x + (pi + 1) * hw, xend, ne, ne + pl);
-        }
-        {
-            float *vc = v + (size_t)c * ldv;
-            for (int ti = 0; ti < g->th; ti++) {
-                const size_t r0 = (size_t)(2 * ti) * lh;
-                const float *restrict e0 = pe + r0, *restrict e1 = e0 + lh,
-                                      *restrict e2 = e1 + lh, *restrict e3 = e2 + lh;
-                const float *restrict o0 = po + r0, *restrict o1 = o0 + lh,
-                                      *restrict o2 = o1 + lh, *restrict o3 = o2 + lh;
-                const size_t t0 = ((size_t)b * g->th + ti) * g->tw;
-                for (int j0 = 0; j0 < g->tw; j0 += WT) {
-                    /* out[xi][j]: the 16 streams through a local array, as
-                     * stores at 16 run-time offsets of v defeat the
-                     * vectoriser's alias checks */
-                    float out[16][WT];
+        const float *pe = next_split(g, x, xend, hw, pad, pl, pi, planes),
+                    *po = pe + pl;
+        float *vc = v + (size_t)c * ldv;
+        for (int ti = 0; ti < g->th; ti++) {
+            const size_t r0 = (size_t)(2 * ti) * lh;
+            const float *restrict e0 = pe + r0, *restrict e1 = e0 + lh,
+                                  *restrict e2 = e1 + lh, *restrict e3 = e2 + lh;
+            const float *restrict o0 = po + r0, *restrict o1 = o0 + lh,
+                                  *restrict o2 = o1 + lh, *restrict o3 = o2 + lh;
+            const size_t t0 = ((size_t)b * g->th + ti) * g->tw;
+            for (int j0 = 0; j0 < g->tw; j0 += WT) {
+                /* out[xi][j]: the 16 streams through a local array, as
+                 * stores at 16 run-time offsets of v defeat the
+                 * vectoriser's alias checks */
+                float out[16][WT];
 #pragma GCC unroll 1
-                    for (int j = 0; j < WT; j++) {
-                        const size_t i = (size_t)j0 + (size_t)j;
-                        /* rows of d at columns 2i, 2i + 1, 2i + 2, 2i + 3 */
-                        const float d[4][4] = {
-                            {e0[i], o0[i], e0[i + 1], o0[i + 1]},
-                            {e1[i], o1[i], e1[i + 1], o1[i + 1]},
-                            {e2[i], o2[i], e2[i + 1], o2[i + 1]},
-                            {e3[i], o3[i], e3[i + 1], o3[i + 1]}};
-                        float q[4][4]; /* B^T d */
-                        for (int k = 0; k < 4; k++) {
-                            q[0][k] = d[0][k] - d[2][k];
-                            q[1][k] = d[1][k] + d[2][k];
-                            q[2][k] = d[2][k] - d[1][k];
-                            q[3][k] = d[1][k] - d[3][k];
-                        }
-                        for (int k = 0; k < 4; k++) { /* (B^T d) B */
-                            out[4 * k][j] = q[k][0] - q[k][2];
-                            out[4 * k + 1][j] = q[k][1] + q[k][2];
-                            out[4 * k + 2][j] = q[k][2] - q[k][1];
-                            out[4 * k + 3][j] = q[k][1] - q[k][3];
-                        }
+                for (int j = 0; j < WT; j++) {
+                    const size_t i = (size_t)j0 + (size_t)j;
+                    /* rows of d at columns 2i, 2i + 1, 2i + 2, 2i + 3 */
+                    const float d[4][4] = {
+                        {e0[i], o0[i], e0[i + 1], o0[i + 1]},
+                        {e1[i], o1[i], e1[i + 1], o1[i + 1]},
+                        {e2[i], o2[i], e2[i + 1], o2[i + 1]},
+                        {e3[i], o3[i], e3[i + 1], o3[i + 1]}};
+                    float q[4][4]; /* B^T d */
+                    for (int k = 0; k < 4; k++) {
+                        q[0][k] = d[0][k] - d[2][k];
+                        q[1][k] = d[1][k] + d[2][k];
+                        q[2][k] = d[2][k] - d[1][k];
+                        q[3][k] = d[1][k] - d[3][k];
                     }
-                    float *o = vc + t0 + j0;
-                    for (int xi = 0; xi < 16; xi++)
-                        memcpy(o + (size_t)xi * cl, out[xi], sizeof out[xi]);
+                    for (int k = 0; k < 4; k++) { /* (B^T d) B */
+                        out[4 * k][j] = q[k][0] - q[k][2];
+                        out[4 * k + 1][j] = q[k][1] + q[k][2];
+                        out[4 * k + 2][j] = q[k][2] - q[k][1];
+                        out[4 * k + 3][j] = q[k][1] - q[k][3];
+                    }
                 }
+                store_group(vc + t0 + j0, cl, out);
             }
         }
     }
@@ -326,11 +350,8 @@ ML_AD_VECTOR static void grad_transform(const wino *g, const float *gy,
     split_plane(&gg, gy, gend, pad, pad + pl);
     for (size_t pi = 0; pi < planes; pi++) {
         const int b = (int)(pi / (size_t)g->f), f = (int)(pi % (size_t)g->f);
-        const float *pe = pad + (pi & 1) * 2 * pl, *po = pe + pl;
-        if (pi + 1 < planes) {
-            float *ne = pad + ((pi + 1) & 1) * 2 * pl;
-            split_plane(&gg, gy + (pi + 1) * hw, gend, ne, ne + pl);
-        }
+        const float *pe = next_split(&gg, gy, gend, hw, pad, pl, pi, planes),
+                    *po = pe + pl;
         float *zf = z + (size_t)f * ldz;
         for (int ti = 0; ti < g->th; ti++) {
             const float *restrict e0 = pe + (size_t)(2 * ti) * lh, *restrict e1 = e0 + lh;
@@ -353,9 +374,7 @@ ML_AD_VECTOR static void grad_transform(const wino *g, const float *gy,
                         out[4 * k + 3][j] = -r[k][1];
                     }
                 }
-                float *o = zf + t0 + j0;
-                for (int xi = 0; xi < 16; xi++)
-                    memcpy(o + (size_t)xi * fl, out[xi], sizeof out[xi]);
+                store_group(zf + t0 + j0, fl, out);
             }
         }
     }

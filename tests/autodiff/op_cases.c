@@ -406,6 +406,16 @@ const op_case oc_cases[] = {
               U4(2, 2, 5, 5), U4(2, 3, 5, 5)),
     CASE_CONV("conv2d_dw stride 2", ML_AD_CONV2D_DW, f_conv2d_dw, 2, A(2, 1, 3),
               U4(2, 2, 6, 5), U4(2, 3, 3, 3)),
+    /* The three on the smallest shapes that take Winograd's F(2x2, 3x3)
+     * (8 channels, outputs 11 wide: conv_winograd.c), with partial last
+     * tiles in both directions; larger ones make the float finite
+     * differences too coarse (the loss grows with the output). */
+    CASE_CONV("conv2d Winograd", ML_AD_CONV2D, f_conv2d, 3, A(1, 1),
+              U4(1, 8, 3, 11), U4(8, 8, 3, 3), IN1(8)),
+    CASE_CONV("conv2d_dx Winograd", ML_AD_CONV2D_DX, f_conv2d_dx, 2,
+              A(1, 1, 3, 11), U4(1, 8, 3, 11), U4(8, 8, 3, 3)),
+    CASE_CONV("conv2d_dw Winograd", ML_AD_CONV2D_DW, f_conv2d_dw, 2,
+              A(1, 1, 3), U4(1, 8, 3, 11), U4(1, 8, 3, 11)),
     /* Pooling with A(size) on inputs without near ties. */
     CASE_ARG("maxpool 2x2", ML_AD_POOL_GATHER, f_maxpool, 1, A(2),
              DIST4(2, 2, 4, 4)),

@@ -49,7 +49,9 @@
 enum {
     MR = 8,          /* most rows of C per tile */
     NVMAX = 3,       /* registers of 16 columns per tile */
-    PACK_MAX = 4096, /* floats of a transposed B copied on the stack */
+    /* floats of a transposed B copied on the stack (32 KiB): Winograd's
+     * filter-gradient products (B^T of 64 x 98) fit */
+    PACK_MAX = 8192,
 };
 
 /* One mr x (16 nv) tile of C (mr <= MR rows, nv <= NVMAX registers, the

@@ -112,6 +112,15 @@ START_TEST(test_large_products)
     check_case(ta, tb, 100, 70, 90, 1.0f, 0.0f, 1);
     check_case(ta, tb, 128, 128, 128, 1.0f, 1.0f, 0);
     check_case(ta, tb, 129, 128, 128, 1.0f, 0.0f, 0);
+    /* Conv-4 products (layer 3 forward, Winograd groups); the size limit
+     * (ML_SGEMM_SMALL_MAX = 256^3) and one past it; a transposed B of
+     * exactly PACK_MAX (8192) floats and one more */
+    check_case(ta, tb, 64, 245, 576, 1.0f, 0.0f, 0);
+    check_case(ta, tb, 64, 98, 64, 1.0f, 1.0f, 1);
+    check_case(ta, tb, 256, 256, 256, 1.0f, 0.0f, 0);
+    check_case(ta, tb, 257, 256, 256, 1.0f, 0.0f, 0);
+    check_case(ta, tb, 20, 64, 128, 1.0f, 0.0f, 0);
+    check_case(ta, tb, 20, 64, 129, 1.0f, 0.0f, 0);
     check_case(ta, tb, 300, 1, 40, 1.0f, 0.0f, 2);
     check_case(ta, tb, 20, 300, 30, 1.0f, 0.0f, 0);
 }

@@ -7,6 +7,7 @@
  *   conv2d:     y_n  = W cols_n (+ b)                 [F, Ho Wo]
  *   conv2d_dx:  dx_n = col2im(W^T g_n)                [C, H W]
  *   conv2d_dw:  dW   = sum_n g_n cols_n^T             [F, C K K]
+ *               (as dW^T = sum_n cols_n g_n^T when C K K > F)
  * where col2im adds each column entry back onto the pixel it was read
  * from (the adjoint of im2col).  With stride 1, conv2d_dx is computed as
  * a convolution of g with the flipped filters instead (dx_by_conv).
@@ -417,6 +418,39 @@ ml_ad_node *ml_ad_conv2d_dx(ml_ad_tape *t, ml_ad_node *gy, ml_ad_node *w,
     return y;
 }
 
+/* dw [F, C K K] = sum over images of g_n cols_n^T, as dW^T = cols G^T
+ * [C K K, F] per group of images: G^T [m Ho Wo, F] gathered from g's
+ * NCHW, summed over the groups in order, transposed into dw at the end. */
+static int dw_by_gt(ml_ad_tape *t, const conv_geom *g, const float *x,
+                    const float *gy, float *dw)
+{
+    const size_t f = (size_t)g->f, ckk = (size_t)g->ckk;
+    float *cols = scratch(t, "conv2d_dw", ckk * g->nb * g->howo);
+    float *gt = cols ? scratch(t, "conv2d_dw", (size_t)g->nb * g->howo * f) : NULL;
+    float *dwt = gt ? scratch(t, "conv2d_dw", ckk * f) : NULL;
+    if (!dwt)
+        return 0;
+    for (int n0 = 0; n0 < g->n; n0 += g->nb) {
+        const int m = g->n - n0 < g->nb ? g->n - n0 : g->nb;
+        const int cols_n = m * (int)g->howo;
+        for (int b = 0; b < m; b++) /* G^T: row b Ho Wo + q, column fi */
+            for (size_t fi = 0; fi < f; fi++) {
+                const float *src = gy + ((size_t)(n0 + b) * f + fi) * g->howo;
+                float *dst = gt + (size_t)b * g->howo * f + fi;
+                for (size_t q = 0; q < g->howo; q++)
+                    dst[q * f] = src[q];
+            }
+        im2col(g, x + (size_t)n0 * g->c * g->hw, m, cols);
+        /* dW^T (+)= cols G^T */
+        ml_sgemm(0, 0, g->ckk, g->f, cols_n, 1.0f, cols, cols_n, gt, g->f,
+                 n0 ? 1.0f : 0.0f, dwt, g->f);
+    }
+    for (size_t fi = 0; fi < f; fi++)
+        for (size_t q = 0; q < ckk; q++)
+            dw[fi * ckk + q] = dwt[q * f + fi];
+    return 1;
+}
+
 ml_ad_node *ml_ad_conv2d_dw(ml_ad_tape *t, ml_ad_node *x, ml_ad_node *gy,
                             int k, int stride, int pad)
 {
@@ -448,6 +482,12 @@ ml_ad_node *ml_ad_conv2d_dw(ml_ad_tape *t, ml_ad_node *x, ml_ad_node *gy,
     if (ml_conv_winograd_fits(g.c, g.f, g.k, g.s, g.p, g.ho, g.wo))
         return ml_conv_winograd_dw(t, "conv2d_dw", g.n, g.c, g.h, g.w, g.f,
                                    g.p, x->val, gy->val, y->val) ? y : NULL;
+    /* dW = G cols^T: both hold the pixels along their rows, so one must
+     * be transposed, best the smaller.  With C K K > F that is G:
+     * dW^T = cols G^T [C K K, F] with G^T built here and dW^T transposed
+     * once at the end; otherwise the product transposes cols itself. */
+    if (g.ckk > g.f)
+        return dw_by_gt(t, &g, x->val, gy->val, y->val) ? y : NULL;
     float *cols = scratch(t, "conv2d_dw", (size_t)g.ckk * g.nb * g.howo);
     float *gp = g.nb > 1 ? scratch(t, "conv2d_dw", (size_t)g.f * g.nb * g.howo)
                          : NULL;

@@ -6,6 +6,7 @@
 
 #include <check.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -137,9 +138,8 @@ static double dot(const float *a, const float *b, size_t n)
 /* conv2d, conv2d_dx and conv2d_dw against the direct loops, and the
  * adjoint identity <conv2d(x, w), g> = <x, conv2d_dx(g, w)>
  * = <w, conv2d_dw(x, g)>. */
-START_TEST(test_conv2d)
+static void check_conv(const conv_cfg *q)
 {
-    const conv_cfg *q = &CONV[_i];
     int ho = conv_out(q->h, q->k, q->s, q->p), wo = conv_out(q->w, q->k, q->s, q->p);
     int xs[4] = {q->n, q->c, q->h, q->w}, ws[4] = {q->f, q->c, q->k, q->k};
     int ys[4] = {q->n, q->f, ho, wo}, bs[1] = {q->f};
@@ -167,6 +167,28 @@ START_TEST(test_conv2d)
     free(ey);
     free(edx);
     free(edw);
+}
+
+START_TEST(test_conv2d)
+{
+    check_conv(&CONV[_i]);
+}
+END_TEST
+
+/* Seeded random shapes that take the Winograd path (3x3, stride 1, 8-11
+ * channels in, 8-10 out, pads 0-2, outputs 3-20 high and 11-40 wide, so
+ * one to three groups of 16 tiles a row and partial tiles either way). */
+START_TEST(test_conv2d_winograd_random)
+{
+    ml_rng r;
+    ml_rng_seed(&r, 4242u + (uint64_t)_i);
+    const int p = (int)ml_rng_below(&r, 3);
+    const int ho = 3 + (int)ml_rng_below(&r, 18), wo = 11 + (int)ml_rng_below(&r, 30);
+    const conv_cfg q = {.n = 1 + (int)ml_rng_below(&r, 3), .c = 8 + (int)ml_rng_below(&r, 4),
+                        .h = ho + 2 - 2 * p, .w = wo + 2 - 2 * p,
+                        .f = 8 + (int)ml_rng_below(&r, 3), .k = 3, .s = 1, .p = p,
+                        .bias = (int)ml_rng_below(&r, 2)};
+    check_conv(&q);
 }
 END_TEST
 
@@ -491,6 +513,7 @@ static Suite *ops_conv_suite(void)
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_set_timeout(tc, 60);
     tcase_add_loop_test(tc, test_conv2d, 0, (int)(sizeof CONV / sizeof CONV[0]));
+    tcase_add_loop_test(tc, test_conv2d_winograd_random, 0, 24);
     tcase_add_test(tc, test_conv2d_adjoint);
     tcase_add_test(tc, test_maxpool);
     tcase_add_test(tc, test_maxpool_ties);

@@ -446,6 +446,7 @@ typedef enum ml_sampler_param {
     ML_SAMPLER_QUERIES = 2,    /**< query examples per task (per class for classification) */
     ML_SAMPLER_WAYS = 3,       /**< classes per episode (classification) */
     ML_SAMPLER_ROTATIONS = 4,  /**< episodes: 1 to add 90/180/270-degree rotations as new classes; default 0 */
+    ML_SAMPLER_SHIFT = 5,      /**< episodes: move each example by a random whole number of pixels, up to this many each way; default 0 */
     ML_SAMPLER_AMP_MIN = 100,  /**< sine: amplitude range, default [0.1, 5.0] */
     ML_SAMPLER_AMP_MAX = 101,
     ML_SAMPLER_PHASE_MIN = 102, /**< sine: phase range, default [0, pi] */
@@ -474,7 +475,13 @@ ML_API ml_status ml_sampler_create_sine(ml_sampler **out, uint64_t seed);
  * are 0..N-1 in the order the classes were drawn.  With
  * ::ML_SAMPLER_ROTATIONS set to 1, every class also appears rotated by 90,
  * 180 and 270 degrees as three new classes (square images only), as in
- * the usual Omniglot meta-training.
+ * the usual Omniglot meta-training.  With ::ML_SAMPLER_SHIFT set to S > 0
+ * (a whole number below the images' side; square images only), every
+ * example drawn, support and query, is then moved by dy rows and dx
+ * columns, each uniform in -S..S and drawn from the sampler's stream, with
+ * zeros where it moves in from outside: data augmentation for
+ * meta-training (not in the papers' setups; off by default, and episodes
+ * without it are the same as before it existed).
  * @param out Receives the sampler; the caller owns it.
  * @param dataset Its data is shared, not copied; the data set may be freed
  *        before the sampler.
@@ -489,8 +496,11 @@ ML_API ml_status ml_sampler_create_episodes(ml_sampler **out, const ml_dataset *
  * @return ::ML_OK; ::ML_ERR_INVALID_ARG for a NULL sampler, a key this kind
  *         of sampler does not have, a non-finite value, a count that is not
  *         a whole number (shots and ways at least 1, queries at least 0 —
- *         tasks without queries serve only to adapt), or a range whose
- *         minimum would exceed its maximum.
+ *         tasks without queries serve only to adapt), a range whose
+ *         minimum would exceed its maximum, rotations other than 0 or 1, a
+ *         shift outside 0..side-1, or rotations or a shift on images that
+ *         are not square; ::ML_ERR_NOMEM if a shift's scratch space cannot
+ *         be allocated.  On failure the sampler keeps its settings.
  */
 ML_API ml_status ml_sampler_set(ml_sampler *sampler, ml_sampler_param key, double value);
 

@@ -75,6 +75,9 @@ static const char usage_train_tasks[] =
     "  --ways N               classes per episode (default 5)\n"
     "  --rotations 0|1        add the training classes rotated by 90, 180 and 270\n"
     "                         degrees as new classes (default 1 for omniglot, 0 for idx)\n"
+    "  --augment-shift S      move every training example by a random whole number of\n"
+    "                         pixels, up to S each way, zeros moving in (default 0;\n"
+    "                         augmentation, not in the papers' setups)\n"
     "  --image-size S         omniglot: inverted and resized to SxS (default 28)\n"
     "  --filters F, --blocks B   Conv-4 filters per block, blocks (default 64, 4)\n"
     "  --train-split RULE     the classes to train on: all (default), groups:A,B,...\n"
@@ -288,6 +291,7 @@ static void print_json(const train_opts *o, const task_spec *ts, const ml_learne
     if (ts->kind->classification) {
         json_uint(&w, "ways", ts->opts.ways);
         json_bool(&w, "rotations", ts->opts.rotations != 0);
+        json_uint(&w, "augment_shift", ts->opts.shift);
         json_string(&w, "train_split", o->task.train_split ? o->task.train_split : "all");
     }
     json_uint(&w, "shots", ts->opts.shots);

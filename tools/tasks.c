@@ -46,6 +46,8 @@ void task_opts_table(task_opts *o, arg_opt t[TASK_OPT_TABLE_LEN + 1])
                        .given = &o->ways_given, .ulo = 2, .uhi = 100000};
     t[n++] = (arg_opt){.name = "rotations", .type = ARG_U64, .dest = &o->rotations,
                        .given = &o->rotations_given, .ulo = 0, .uhi = 1};
+    t[n++] = (arg_opt){.name = "augment-shift", .type = ARG_U64, .dest = &o->shift,
+                       .given = &o->shift_given, .ulo = 0, .uhi = 1023};
     t[n++] = (arg_opt){.name = "image-size", .type = ARG_U64, .dest = &o->image_size,
                        .given = &o->image_size_given, .ulo = 1, .uhi = 1024};
     t[n++] = (arg_opt){.name = "filters", .type = ARG_U64, .dest = &o->filters,
@@ -64,6 +66,7 @@ int task_refuse_image_options(const task_spec *ts, const char *cmd)
     const task_opts *o = &ts->opts;
     const char *bad = o->ways_given         ? "--ways"
                       : o->rotations_given  ? "--rotations"
+                      : o->shift_given      ? "--augment-shift"
                       : o->image_size_given ? "--image-size"
                       : o->filters_given    ? "--filters"
                       : o->blocks_given     ? "--blocks"

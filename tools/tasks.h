@@ -27,14 +27,14 @@ typedef struct task_opts {
     double range[6];         /* amp min/max, phase min/max, x min/max */
     int range_given[6];
     /* Classification (image) kinds. */
-    uint64_t ways, rotations, image_size, filters, blocks, split_seed;
+    uint64_t ways, rotations, image_size, filters, blocks, split_seed, shift;
     int ways_given, rotations_given, image_size_given, filters_given, blocks_given;
-    int split_seed_given;
+    int split_seed_given, shift_given;
     const char *train_split, *test_split;   /* NULL: not given */
 } task_opts;
 
 enum { TASK_RANGE_AMP = 0, TASK_RANGE_PHASE = 2, TASK_RANGE_X = 4 };
-enum { TASK_OPT_TABLE_LEN = 17 };
+enum { TASK_OPT_TABLE_LEN = 18 };
 
 /* One 1-D regression task to draw: its support points, the true curve on
  * a dense grid, and the library task (support, and the grid as queries). */

@@ -113,12 +113,14 @@ static int images_resolve(task_spec *ts, const char *cmd)
     }
     if (o->use != TASK_USE_TRAIN) {
         const char *bad = o->rotations_given ? "--rotations"
+                          : o->shift_given   ? "--augment-shift"
                           : o->filters_given ? "--filters"
                           : o->blocks_given  ? "--blocks"
                                              : NULL;
         if (bad)
             return cli_usage_error("%s: %s applies to train only (evaluation never "
-                                   "rotates; the learner file fixes the network)", cmd, bad);
+                                   "rotates or shifts; the learner file fixes the "
+                                   "network)", cmd, bad);
     }
     split_rule train, test;
     if ((rc = split_rules(o, cmd, &train, &test)) != EXIT_OK)
@@ -269,6 +271,8 @@ static void describe(const task_spec *ts, const ml_dataset *all, const ml_datase
         printf("%s: %zu classes", rule->text, classes);
     if (o->rotations)
         printf(", x4 with rotations");
+    if (o->shift)
+        printf(", shifted by up to %llu pixels", (unsigned long long)o->shift);
     printf("\n");
     fflush(stdout);
 }
@@ -312,6 +316,12 @@ static int images_load(task_spec *ts, const char *cmd, const ml_learner *l)
             d->shape[0] = 1;
             d->ndim = 3;
         }
+        if (o->shift >= d->shape[1] || o->shift >= d->shape[2] || d->shape[1] != d->shape[2])
+            rc = o->shift == 0 ? EXIT_OK
+                               : cli_usage_error("%s: --augment-shift %llu needs square "
+                                                 "images larger than that; these are %zux%zu",
+                                                 cmd, (unsigned long long)o->shift,
+                                                 d->shape[1], d->shape[2]);
         ts->data = d;
         ts->split = rule->text;
         ts->classes = ml_dataset_num_classes(d->data);
@@ -376,6 +386,7 @@ static ml_status images_sampler(const task_spec *ts, uint64_t seed, ml_sampler *
         {ML_SAMPLER_SHOTS, (double)o->shots},
         {ML_SAMPLER_QUERIES, (double)o->queries},
         {ML_SAMPLER_ROTATIONS, o->use == TASK_USE_TRAIN ? (double)o->rotations : 0.0},
+        {ML_SAMPLER_SHIFT, o->use == TASK_USE_TRAIN ? (double)o->shift : 0.0},
     };
     for (size_t i = 0; i < sizeof set / sizeof set[0] && st == ML_OK; i++)
         st = ml_sampler_set(s, set[i].key, set[i].value);

@@ -7,14 +7,17 @@
 
 #include "core/alloc.h"
 
+#include <math.h>
 #include <string.h>
 
 typedef struct episode_state {
     ml_data *data;          /* one reference */
     int rotations;          /* 1: each class also appears rotated 90/180/270 degrees */
+    int shift;              /* examples moved by up to this many pixels each way */
     size_t channels, side;  /* square images: channels x side x side; side 0 if not */
     size_t *classes;        /* scratch: candidate classes, base * 4 + rotation */
     size_t *pool;           /* scratch: positions within one class */
+    float *plane;           /* scratch: one channel (side x side), with shift */
 } episode_state;
 
 /* Uniform in [0, n); the library's generator draws 32-bit bounds, which
@@ -53,9 +56,50 @@ static void copy_rotated(float *dst, const float *src, size_t channels, size_t s
     }
 }
 
+/* Moves each channel of the square example x by dy rows and dx columns
+ * (down and right when positive): out[i][j] = in[i - dy][j - dx], 0 where
+ * that is off the image.  plane: side x side floats of scratch. */
+static void shift_example(float *x, size_t channels, size_t side, int dy, int dx,
+                          float *plane)
+{
+    const long n = (long)side;
+    const size_t area = side * side;
+    for (size_t c = 0; c < channels; c++) {
+        float *o = x + c * area;
+        memcpy(plane, o, area * sizeof *plane);
+        for (long i = 0; i < n; i++)
+            for (long j = 0; j < n; j++) {
+                const long y = i - dy, xx = j - dx;
+                o[i * n + j] = y >= 0 && y < n && xx >= 0 && xx < n ? plane[y * n + xx]
+                                                                      : 0.0f;
+            }
+    }
+}
+
+static ml_status set_shift(ml_sampler *sp, episode_state *s, double value)
+{
+    if (s->side == 0)
+        return ml_error(sp->err, ML_ERR_INVALID_ARG,
+                        "episode sampler: shifts need square images (channels x side "
+                        "x side); the data set's examples are not");
+    if (!(value >= 0.0) || value >= (double)s->side || value != floor(value))
+        return ml_error(sp->err, ML_ERR_INVALID_ARG,
+                        "episode sampler: shift must be a whole number of pixels from 0 "
+                        "to %zu (the images' side less 1), not %g", s->side - 1, value);
+    if (value > 0.0 && !s->plane) {
+        s->plane = ml_malloc(s->side * s->side * sizeof *s->plane);
+        if (!s->plane)
+            return ml_error(sp->err, ML_ERR_NOMEM, "episode sampler: out of memory");
+    }
+    s->shift = (int)value;
+    return ML_OK;
+}
+
 static ml_status episodes_set(ml_sampler *sp, int key, double value)
 {
     episode_state *s = sp->impl;
+    if (key == ML_SAMPLER_SHIFT)
+        return set_shift(sp, s, value);
     if (key != ML_SAMPLER_ROTATIONS)
         return ml_error(sp->err, ML_ERR_INVALID_ARG, "episode sampler: no parameter %d",
                         key);
@@ -73,10 +117,10 @@ static ml_status episodes_set(ml_sampler *sp, int key, double value)
 static ml_status episodes_get(const ml_sampler *sp, int key, double *out)
 {
     const episode_state *s = sp->impl;
-    if (key != ML_SAMPLER_ROTATIONS)
+    if (key != ML_SAMPLER_ROTATIONS && key != ML_SAMPLER_SHIFT)
         return ml_error((char *)sp->err, ML_ERR_INVALID_ARG,
                         "episode sampler: no parameter %d", key);
-    *out = s->rotations;
+    *out = key == ML_SAMPLER_SHIFT ? s->shift : s->rotations;
     return ML_OK;
 }
 
@@ -128,8 +172,16 @@ static ml_status episodes_sample(ml_sampler *sp, ml_task **out)
             int half = i < shots ? 0 : 1;
             size_t slot = half == 0 ? w * shots + i : w * queries + (i - shots);
             const float *src = d->x + members[s->pool[i]] * d->input_size;
-            copy_rotated(t->x[half] + slot * d->input_size, src, s->channels, s->side,
-                         d->input_size, rot);
+            float *dst = t->x[half] + slot * d->input_size;
+            copy_rotated(dst, src, s->channels, s->side, d->input_size, rot);
+            if (s->shift > 0) {
+                /* Only with a shift does the stream advance here, so
+                 * episodes without one are those of earlier versions. */
+                const uint32_t span = 2u * (uint32_t)s->shift + 1u;
+                const int dy = (int)ml_rng_below(&sp->rng, span) - s->shift;
+                const int dx = (int)ml_rng_below(&sp->rng, span) - s->shift;
+                shift_example(dst, s->channels, s->side, dy, dx, s->plane);
+            }
             t->labels[half][slot] = (int)w;
         }
     }
@@ -145,6 +197,7 @@ static void episodes_destroy(ml_sampler *sp)
     ml_data_unref(s->data);
     ml_free(s->classes);
     ml_free(s->pool);
+    ml_free(s->plane);
     ml_free(s);
 }
 

@@ -1,5 +1,5 @@
 /* ml_dataset_create / ml_dataset_get, and the episode sampler: sizes,
- * labels, distinctness, reproducibility, rotations, errors. */
+ * labels, distinctness, reproducibility, rotations, shifts, errors. */
 #include "datatest.h"
 
 #include "core/alloc.h"
@@ -390,6 +390,173 @@ START_TEST(test_rotations)
 }
 END_TEST
 
+/* Shifts: 5x5 images of two channels whose pixels are all distinct
+ * (channel k, row i, column j holds 100 k + 5 i + j + 1), so any nonzero
+ * output pixel tells which input pixel it came from. */
+enum { SIDE = 5 };
+
+static float pixel(int k, int i, int j)
+{
+    return (float)(100 * k + SIDE * i + j + 1);
+}
+
+/* The (dy, dx) the example x was moved by, checked at every pixel:
+ * x[k][i][j] = pixel(k, i - dy, j - dx), 0 where that is off the image. */
+static void shift_of(const float *x, int *dy, int *dx)
+{
+    int found = 0;
+    for (int p = 0; p < SIDE * SIDE && !found; p++)
+        if (x[p] != 0.0f) {
+            const int v = (int)x[p] - 1;
+            *dy = p / SIDE - v / SIDE;
+            *dx = p % SIDE - v % SIDE;
+            found = 1;
+        }
+    ck_assert_msg(found, "an all-zero example");
+    for (int k = 0; k < 2; k++)
+        for (int i = 0; i < SIDE; i++)
+            for (int j = 0; j < SIDE; j++) {
+                const int y = i - *dy, xx = j - *dx;
+                const float want = y >= 0 && y < SIDE && xx >= 0 && xx < SIDE
+                                       ? pixel(k, y, xx) : 0.0f;
+                ck_assert_msg(x[k * SIDE * SIDE + i * SIDE + j] == want,
+                              "shift (%d, %d): channel %d (%d, %d) is %g, want %g", *dy,
+                              *dx, k, i, j, (double)x[k * SIDE * SIDE + i * SIDE + j],
+                              (double)want);
+            }
+}
+
+static ml_sampler *shift_sampler(uint64_t seed)
+{
+    enum { N = 8 };  /* 4 classes of 2 identical examples */
+    float img[N * 2 * SIDE * SIDE];
+    int labels[N];
+    for (int e = 0; e < N; e++) {
+        labels[e] = e % 4;
+        for (int k = 0; k < 2; k++)
+            for (int i = 0; i < SIDE; i++)
+                for (int j = 0; j < SIDE; j++)
+                    img[(e * 2 + k) * SIDE * SIDE + i * SIDE + j] = pixel(k, i, j);
+    }
+    ml_dataset *ds;
+    CHECK_STATUS(ml_dataset_create(&ds, N, 3, (size_t[]){2, SIDE, SIDE}, img, labels),
+                 ML_OK);
+    ml_sampler *sp;
+    CHECK_STATUS(ml_sampler_create_episodes(&sp, ds, seed), ML_OK);
+    ml_dataset_free(ds);
+    CHECK_STATUS(ml_sampler_set(sp, ML_SAMPLER_WAYS, 4), ML_OK);
+    CHECK_STATUS(ml_sampler_set(sp, ML_SAMPLER_QUERIES, 1), ML_OK);
+    return sp;
+}
+
+/* Every example of n episodes: its shift within -S..S in both directions;
+ * counts[(dy + S) (2 S + 1) + dx + S] incremented. */
+static void sample_shifts(ml_sampler *sp, int n, int S, int *counts)
+{
+    enum { D = 2 * SIDE * SIDE };
+    for (int r = 0; r < n; r++) {
+        ml_task *t;
+        CHECK_STATUS(ml_sampler_sample(sp, &t), ML_OK);
+        for (int half = 0; half < 2; half++) {
+            const ml_set set = half ? ML_QUERY : ML_SUPPORT;
+            float x[4 * D];
+            CHECK_STATUS(ml_task_get_inputs(t, set, x, 4 * D), ML_OK);
+            for (int i = 0; i < 4; i++) {
+                int dy, dx;
+                shift_of(x + i * D, &dy, &dx);
+                ck_assert_msg(abs(dy) <= S && abs(dx) <= S, "shift (%d, %d) beyond %d", dy,
+                              dx, S);
+                counts[(dy + S) * (2 * S + 1) + dx + S]++;
+            }
+        }
+        ml_task_free(t);
+    }
+}
+
+START_TEST(test_shift)
+{
+    ml_sampler *sp = shift_sampler(7);
+    double v = -1;
+    CHECK_STATUS(ml_sampler_get(sp, ML_SAMPLER_SHIFT, &v), ML_OK);
+    ck_assert(v == 0);
+    const double bad[] = {-1, 0.5, SIDE, 1e300};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        CHECK_STATUS(ml_sampler_set(sp, ML_SAMPLER_SHIFT, bad[i]), ML_ERR_INVALID_ARG);
+        ck_assert_ptr_nonnull(strstr(ml_sampler_last_error(sp), "shift"));
+    }
+    CHECK_STATUS(ml_sampler_get(sp, ML_SAMPLER_SHIFT, &v), ML_OK);
+    ck_assert(v == 0);
+    /* Unshifted (also after a shift was set back to 0): the examples as
+     * stored, and the same episodes as a sampler never told of shifts. */
+    int none[1] = {0};
+    CHECK_STATUS(ml_sampler_set(sp, ML_SAMPLER_SHIFT, 2), ML_OK);
+    CHECK_STATUS(ml_sampler_set(sp, ML_SAMPLER_SHIFT, 0), ML_OK);
+    sample_shifts(sp, 10, 0, none);
+    ck_assert_int_eq(none[0], 80);
+    ml_sampler *plain = shift_sampler(7);
+    CHECK_STATUS(ml_sampler_reseed(sp, 11), ML_OK);
+    CHECK_STATUS(ml_sampler_reseed(plain, 11), ML_OK);
+    for (int r = 0; r < 3; r++) {
+        ml_task *a, *b;
+        CHECK_STATUS(ml_sampler_sample(sp, &a), ML_OK);
+        CHECK_STATUS(ml_sampler_sample(plain, &b), ML_OK);
+        int la[4], lb[4];
+        CHECK_STATUS(ml_task_get_labels(a, ML_QUERY, la, 4), ML_OK);
+        CHECK_STATUS(ml_task_get_labels(b, ML_QUERY, lb, 4), ML_OK);
+        ck_assert(memcmp(la, lb, sizeof la) == 0);
+        ml_task_free(a);
+        ml_task_free(b);
+    }
+    ml_sampler_free(plain);
+    /* Shift 2: every offset of the 5 x 5 turns up over 100 episodes (800
+     * examples, 32 expected each), both signs, zeros moving in. */
+    CHECK_STATUS(ml_sampler_set(sp, ML_SAMPLER_SHIFT, 2), ML_OK);
+    CHECK_STATUS(ml_sampler_get(sp, ML_SAMPLER_SHIFT, &v), ML_OK);
+    ck_assert(v == 2);
+    int counts[25] = {0};
+    sample_shifts(sp, 100, 2, counts);
+    for (int q = 0; q < 25; q++)
+        ck_assert_msg(counts[q] > 0, "offset (%d, %d) never drawn", q / 5 - 2, q % 5 - 2);
+    /* The largest shift, side - 1, leaves one pixel of the image. */
+    CHECK_STATUS(ml_sampler_set(sp, ML_SAMPLER_SHIFT, SIDE - 1), ML_OK);
+    int wide[81] = {0};
+    sample_shifts(sp, 20, SIDE - 1, wide);
+    /* Same seed, same shifted episodes. */
+    ml_sampler *a = shift_sampler(3), *b = shift_sampler(3);
+    CHECK_STATUS(ml_sampler_set(a, ML_SAMPLER_SHIFT, 1), ML_OK);
+    CHECK_STATUS(ml_sampler_set(b, ML_SAMPLER_SHIFT, 1), ML_OK);
+    for (int r = 0; r < 3; r++) {
+        ml_task *ta, *tb;
+        CHECK_STATUS(ml_sampler_sample(a, &ta), ML_OK);
+        CHECK_STATUS(ml_sampler_sample(b, &tb), ML_OK);
+        float xa[8 * SIDE * SIDE * 4], xb[8 * SIDE * SIDE * 4];
+        CHECK_STATUS(ml_task_get_inputs(ta, ML_SUPPORT, xa, 200), ML_OK);
+        CHECK_STATUS(ml_task_get_inputs(tb, ML_SUPPORT, xb, 200), ML_OK);
+        ck_assert(memcmp(xa, xb, 200 * sizeof(float)) == 0);
+        ml_task_free(ta);
+        ml_task_free(tb);
+    }
+    ml_sampler_free(a);
+    ml_sampler_free(b);
+    /* Out of memory for the scratch plane: refused, the shift kept. */
+    ml_sampler *c = shift_sampler(3);
+    ml_alloc_fail_after(1);
+    CHECK_STATUS(ml_sampler_set(c, ML_SAMPLER_SHIFT, 1), ML_ERR_NOMEM);
+    ml_alloc_fail_after(0);
+    CHECK_STATUS(ml_sampler_get(c, ML_SAMPLER_SHIFT, &v), ML_OK);
+    ck_assert(v == 0);
+    ml_sampler_free(c);
+    ml_sampler_free(sp);
+    /* Not square, or not an image: refused. */
+    ml_dataset *ds = make_dataset(CLASSES, PER_CLASS);
+    CHECK_STATUS(ml_sampler_create_episodes(&sp, ds, 5), ML_OK);
+    CHECK_STATUS(ml_sampler_set(sp, ML_SAMPLER_SHIFT, 1), ML_ERR_INVALID_ARG);
+    ck_assert_ptr_nonnull(strstr(ml_sampler_last_error(sp), "square"));
+    ml_sampler_free(sp);
+    ml_dataset_free(ds);
+}
+END_TEST
+
 static void *sample_and_free(void *arg)
 {
     ml_sampler *sp = arg;
@@ -454,6 +621,7 @@ int main(void)
     tcase_add_test(tc, test_reproducible);
     tcase_add_test(tc, test_too_few);
     tcase_add_test(tc, test_rotations);
+    tcase_add_test(tc, test_shift);
     tcase_add_test(tc, test_threads_share_data);
     tcase_add_test(tc, test_out_of_memory);
     suite_add_tcase(s, tc);

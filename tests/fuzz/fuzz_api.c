@@ -431,6 +431,9 @@ static const int sampler_keys[] = {
     ML_SAMPLER_SHOTS, ML_SAMPLER_QUERIES, ML_SAMPLER_WAYS, ML_SAMPLER_ROTATIONS,
     ML_SAMPLER_AMP_MIN, ML_SAMPLER_AMP_MAX, ML_SAMPLER_PHASE_MIN, ML_SAMPLER_PHASE_MAX,
     ML_SAMPLER_X_MIN, ML_SAMPLER_X_MAX, 0, 5, 99, 106, -1,
+    /* appended, so committed programs keep their meaning: 5 above became
+     * ML_SAMPLER_SHIFT; 6 is the next key no sampler has */
+    6,
 };
 
 static void op_sampler_set(world *w)

@@ -855,6 +855,7 @@ const hd_case hd_cases[] = {
     R(ml_sampler_set, EINVAL, INT(0, -100)),
     R(ml_sampler_set, EINVAL, INT(0, ML_SAMPLER_WAYS)),
     R(ml_sampler_set, EINVAL, INT(0, ML_SAMPLER_ROTATIONS)),
+    R(ml_sampler_set, EINVAL, INT(0, ML_SAMPLER_SHIFT)),            /* a sine sampler */
     R(ml_sampler_set, OK, INT(0, ML_SAMPLER_QUERIES), DBL(0)),
     R(ml_sampler_set, EINVAL, INT(0, ML_SAMPLER_AMP_MIN), DBL(NAN)),
     R(ml_sampler_set, EINVAL, INT(0, ML_SAMPLER_AMP_MIN), DBL(6)),  /* min > max */
@@ -863,6 +864,11 @@ const hd_case hd_cases[] = {
     R(ml_sampler_set, EINVAL, INT(0, ML_SAMPLER_X_MIN), DBL(-1e300)),
     R(ml_sampler_set, EINVAL, PTR(0, PV_EPISODES), INT(0, ML_SAMPLER_AMP_MIN)),
     R(ml_sampler_set, EINVAL, PTR(0, PV_EPISODES), INT(0, ML_SAMPLER_ROTATIONS)),
+    /* shifts of the fixture's 8x8 images: 0..7 whole pixels */
+    R(ml_sampler_set, EINVAL, PTR(0, PV_EPISODES), INT(0, ML_SAMPLER_SHIFT), DBL(8)),
+    R(ml_sampler_set, EINVAL, PTR(0, PV_EPISODES), INT(0, ML_SAMPLER_SHIFT), DBL(-1)),
+    R(ml_sampler_set, EINVAL, PTR(0, PV_EPISODES), INT(0, ML_SAMPLER_SHIFT), DBL(0.5)),
+    R(ml_sampler_set, OK, PTR(0, PV_EPISODES), INT(0, ML_SAMPLER_SHIFT), DBL(7)),
     R(ml_sampler_set, EINVAL, PTR(0, PV_EPISODES), DBL(NAN)),
 
     R0(ml_sampler_get, OK),

@@ -354,7 +354,7 @@ void hd_fix_free(hd_fix *f)
 
 static const hd_mut *find(const hd_case *c, hd_mkind kind, int slot)
 {
-    for (int i = 0; i < 2; i++)
+    for (int i = 0; i < HD_MUTS; i++)
         if (c->mut[i].kind == kind && c->mut[i].slot == slot)
             return &c->mut[i];
     return NULL;

@@ -123,6 +123,9 @@ typedef struct hd_fix {
     void *handle;
 } hd_fix;
 
+/* Arguments a row may replace: a handle, a key and a value at most. */
+enum { HD_MUTS = 3 };
+
 typedef struct hd_case hd_case;
 typedef long (*hd_call)(hd_fix *f, const hd_case *c);
 
@@ -130,7 +133,7 @@ struct hd_case {
     const char *fn;       /* the public function's name */
     hd_call call;
     long want;            /* an ml_status, or the value a query returns */
-    hd_mut mut[2];
+    hd_mut mut[HD_MUTS];
 };
 
 /* Files the cases read and write, made once per process. */

@@ -194,6 +194,17 @@ def test_episodes(ml, np, numeric):
     assert s.rotations
     with pytest.raises(ml.InvalidArgument):
         s.set("rotations", 2)
+    assert s.shift == 0
+    s.shift = 2
+    assert s.shift == 2 and s.get("shift") == 2
+    t = s.sample()  # shifted: zeros move in, sizes as before
+    assert t.inputs().shape == (6, 36) and (t.inputs() == 0).any()
+    with pytest.raises(ml.InvalidArgument):
+        s.shift = 6  # the images are 6x6
+    assert s.shift == 2
+    shifted = ml.Sampler.episodes(ml.Dataset(np.zeros((8, 4, 4)),
+                                             np.arange(8)), 3, shift=1)
+    assert shifted.shift == 1
     with pytest.raises(ml.InvalidArgument):
         s.amplitude = (1, 2)  # not a sine sampler
     default = ml.Sampler.episodes(ml.Dataset(np.zeros((40, 2)),

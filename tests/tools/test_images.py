@@ -132,6 +132,17 @@ def omniglot(d):
                          "--queries", 3, "--episodes", 5, "--quiet")
     assert status == 2 and "--image-size" in err, err
 
+    # Shifted training examples: reported, and refused at the images' side.
+    _, out, _ = run("train", "--task", task, "--strategy", "protonet", *SMALL,
+                    "--iterations", 3, "--augment-shift", 2, "--image-size", 20,
+                    "--out", p("sh.mlrn"), "--json", expect=0)
+    assert last_json(out)["augment_shift"] == 2, out
+    assert "shifted by up to 2 pixels" in out, out
+    status, _, err = run("train", "--task", task, "--strategy", "protonet", *SMALL,
+                         "--iterations", 3, "--augment-shift", 20, "--image-size", 20,
+                         "--out", p("sh.mlrn"))
+    assert status == 2 and "--augment-shift 20" in err and "20x20" in err, err
+
     # Errors of the data: the library's message, exit 1.
     def fails(args, needle):
         status, _, err = run(*args)

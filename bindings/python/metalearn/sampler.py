@@ -11,7 +11,7 @@ L = _lib.lib
 
 # enum ml_sampler_param
 PARAMS = {
-    "shots": 1, "queries": 2, "ways": 3, "rotations": 4,
+    "shots": 1, "queries": 2, "ways": 3, "rotations": 4, "shift": 5,
     "amp_min": 100, "amp_max": 101,
     "phase_min": 102, "phase_max": 103,
     "x_min": 104, "x_max": 105,
@@ -32,7 +32,7 @@ class Sampler(Handle):
     episodes from a Dataset; ``sample()`` draws one.
 
     Parameters are read and written as properties (``shots``, ``queries``,
-    ``ways``, ``rotations``, and for sine waves the (min, max) pairs
+    ``ways``, ``rotations``, ``shift``, and for sine waves the (min, max) pairs
     ``amplitude``, ``phase`` and ``x_range``) or with get()/set() by name
     ('shots', 'amp_min', ...).
     The library checks every value.
@@ -73,12 +73,14 @@ class Sampler(Handle):
 
     @classmethod
     def episodes(cls, dataset, seed, ways=None, shots=None, queries=None,
-                 rotations=None):
+                 rotations=None, shift=None):
         """N-way K-shot classification episodes drawn from a Dataset:
         ``ways`` classes, ``shots`` support and ``queries`` query examples
         per class; ``rotations=True`` adds each class rotated by 90, 180
-        and 270 degrees as new classes.  Parameters left at None keep the
-        library's defaults (5 ways, 1 shot, 15 queries, no rotations).
+        and 270 degrees as new classes; ``shift=S`` moves every example by
+        a random whole number of pixels, up to S each way (augmentation).
+        Parameters left at None keep the library's defaults (5 ways, 1
+        shot, 15 queries, no rotations, no shift).
         The sampler shares the data set's data: the Dataset may be closed
         afterwards."""
         if not isinstance(dataset, Dataset):
@@ -97,6 +99,8 @@ class Sampler(Handle):
                     self.set(name, value)
             if rotations is not None:
                 self.rotations = rotations
+            if shift is not None:
+                self.shift = shift
         except BaseException:
             self.close()
             raise
@@ -160,6 +164,11 @@ class Sampler(Handle):
                          lambda self, v: self.set("rotations", 1 if v else 0),
                          doc="Episodes: also use each class rotated by 90, "
                              "180 and 270 degrees as new classes.")
+    shift = property(lambda self: int(self.get("shift")),
+                     lambda self, v: self.set("shift", v),
+                     doc="Episodes: move each example by a random whole "
+                         "number of pixels, up to this many each way (square "
+                         "images; 0, the default, for none).")
     amplitude = property(lambda self: self._range("amplitude"),
                          lambda self, v: self._set_range("amplitude", v),
                          doc="Sine: (min, max) amplitude.")

@@ -316,12 +316,11 @@ static int images_load(task_spec *ts, const char *cmd, const ml_learner *l)
             d->shape[0] = 1;
             d->ndim = 3;
         }
-        if (o->shift >= d->shape[1] || o->shift >= d->shape[2] || d->shape[1] != d->shape[2])
-            rc = o->shift == 0 ? EXIT_OK
-                               : cli_usage_error("%s: --augment-shift %llu needs square "
-                                                 "images larger than that; these are %zux%zu",
-                                                 cmd, (unsigned long long)o->shift,
-                                                 d->shape[1], d->shape[2]);
+        /* The library refuses these too; here they are argument errors. */
+        if (o->shift && (o->shift >= d->shape[1] || d->shape[1] != d->shape[2]))
+            rc = cli_usage_error("%s: --augment-shift %llu needs square images larger "
+                                 "than that; these are %zux%zu", cmd,
+                                 (unsigned long long)o->shift, d->shape[1], d->shape[2]);
         ts->data = d;
         ts->split = rule->text;
         ts->classes = ml_dataset_num_classes(d->data);

@@ -44,8 +44,7 @@
 
 int ml_conv_winograd_fits(int c, int f, int k, int s, int p, int ho, int wo)
 {
-    if (k != 3 || s != 1 || p < 0 || p > 2 || c < WINO_MIN_C ||
-        f < WINO_MIN_C || ho < 1 || wo < 1)
+    if (k != 3 || s != 1 || p < 0 || p > 2 || c < WINO_MIN_C || f < WINO_MIN_C)
         return 0;
     /* The transforms run WT tiles of a tile row at a time: rows of fewer
      * than WINO_MIN_TW tiles leave most lanes idle, and a 7x7 output (4
@@ -289,15 +288,6 @@ static void wino_init(wino *g, int n, int c, int h, int w, int f, int p)
     g->nb = (int)nb;
 }
 
-/* n floats of the tape's arena, or NULL with the tape failed. */
-static float *scratch(ml_ad_tape *t, const char *what, size_t n)
-{
-    float *p = ml_arena_alloc(&t->arena, n * sizeof(float));
-    if (!p)
-        ml_ad_fail(t, ML_ERR_NOMEM, "%s: out of memory for scratch space", what);
-    return p;
-}
-
 int ml_conv_winograd(ml_ad_tape *t, const char *what, int n, int c, int h,
                      int w, int f, int p, const float *x, const float *wt,
                      const float *bias, float *y)
@@ -307,11 +297,11 @@ int ml_conv_winograd(ml_ad_tape *t, const char *what, int n, int c, int h,
     const size_t tmax = (size_t)g.nb * g.tpi, mfl = 16 * (size_t)f * tmax;
     /* two planes' even and odd columns */
     const size_t padfl = 4 * g.hp * g.lh;
-    float *u = scratch(t, what, 16 * (size_t)f * c);
-    float *v = u ? scratch(t, what, 16 * (size_t)c * (tmax + WT)) : NULL;
-    float *mm = v ? scratch(t, what, mfl + WT) : NULL;
-    float *pad = mm ? scratch(t, what, padfl) : NULL;
-    float *rows = pad ? scratch(t, what, 4 * (size_t)g.twp) : NULL;
+    float *u = ml_ad_scratch(t, what, 16 * (size_t)f * c);
+    float *v = u ? ml_ad_scratch(t, what, 16 * (size_t)c * (tmax + WT)) : NULL;
+    float *mm = v ? ml_ad_scratch(t, what, mfl + WT) : NULL;
+    float *pad = mm ? ml_ad_scratch(t, what, padfl) : NULL;
+    float *rows = pad ? ml_ad_scratch(t, what, 4 * (size_t)g.twp) : NULL;
     if (!rows)
         return 0;
     memset(mm + mfl, 0, WT * sizeof(float)); /* read, never used */
@@ -411,10 +401,10 @@ int ml_conv_winograd_dw(ml_ad_tape *t, const char *what, int n, int c, int h,
     wino g;
     wino_init(&g, n, c, h, w, f, p);
     const size_t tmax = (size_t)g.nb * g.tpi, padfl = 4 * g.hp * g.lh;
-    float *s = scratch(t, what, 16 * (size_t)f * c);
-    float *v = s ? scratch(t, what, 16 * (size_t)c * (tmax + WT)) : NULL;
-    float *z = v ? scratch(t, what, 16 * (size_t)f * (tmax + WT)) : NULL;
-    float *pad = z ? scratch(t, what, 2 * padfl) : NULL;
+    float *s = ml_ad_scratch(t, what, 16 * (size_t)f * c);
+    float *v = s ? ml_ad_scratch(t, what, 16 * (size_t)c * (tmax + WT)) : NULL;
+    float *z = v ? ml_ad_scratch(t, what, 16 * (size_t)f * (tmax + WT)) : NULL;
+    float *pad = z ? ml_ad_scratch(t, what, 2 * padfl) : NULL;
     if (!pad)
         return 0;
     memset(pad, 0, 2 * padfl * sizeof(float));

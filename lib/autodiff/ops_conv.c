@@ -240,6 +240,20 @@ static void pack(const conv_geom *g, const float *src, int m, float *dst)
                    g->howo * sizeof(float));
 }
 
+/* dst [m Ho Wo, F] from the m images [m, F, Ho Wo] at src: pack's
+ * transpose. */
+static void pack_transposed(const conv_geom *g, const float *src, int m, float *dst)
+{
+    const size_t f = (size_t)g->f;
+    for (int b = 0; b < m; b++)
+        for (size_t fi = 0; fi < f; fi++) {
+            const float *s = src + ((size_t)b * f + fi) * g->howo;
+            float *d = dst + (size_t)b * g->howo * f + fi;
+            for (size_t q = 0; q < g->howo; q++)
+                d[q * f] = s[q];
+        }
+}
+
 /* dst [m, F, Ho Wo] from src [F, m Ho Wo], plus bias[f] when given. */
 static void unpack(const conv_geom *g, const float *src, int m,
                    const float *bias, float *dst)
@@ -259,7 +273,7 @@ static void unpack(const conv_geom *g, const float *src, int m,
         }
 }
 
-static float *scratch(ml_ad_tape *t, const char *what, size_t floats)
+float *ml_ad_scratch(ml_ad_tape *t, const char *what, size_t floats)
 {
     float *p = ml_arena_alloc(&t->arena, floats * sizeof(float));
     if (!p)
@@ -277,8 +291,8 @@ static int forward(ml_ad_tape *t, const char *what, const conv_geom *g,
     if (ml_conv_winograd_fits(g->c, g->f, g->k, g->s, g->p, g->ho, g->wo))
         return ml_conv_winograd(t, what, g->n, g->c, g->h, g->w, g->f, g->p,
                                 x, w, bias, y);
-    float *cols = scratch(t, what, (size_t)g->ckk * g->nb * g->howo);
-    float *out = g->nb > 1 ? scratch(t, what, (size_t)g->f * g->nb * g->howo)
+    float *cols = ml_ad_scratch(t, what, (size_t)g->ckk * g->nb * g->howo);
+    float *out = g->nb > 1 ? ml_ad_scratch(t, what, (size_t)g->f * g->nb * g->howo)
                            : NULL;
     if (!cols || (g->nb > 1 && !out))
         return 0;
@@ -315,7 +329,7 @@ static int dx_by_conv(ml_ad_tape *t, const conv_geom *g, const float *gy,
                    1, g->k - 1 - g->p))
         return 0;
     const size_t kk = (size_t)g->k * (size_t)g->k;
-    float *wf = scratch(t, "conv2d_dx", (size_t)g->f * g->c * kk);
+    float *wf = ml_ad_scratch(t, "conv2d_dx", (size_t)g->f * g->c * kk);
     if (!wf)
         return 0;
     for (int fi = 0; fi < g->f; fi++)
@@ -396,8 +410,8 @@ ml_ad_node *ml_ad_conv2d_dx(ml_ad_tape *t, ml_ad_node *gy, ml_ad_node *w,
     y->attr.i[3] = wd;
     if (stride == 1 && pad <= g.k - 1)
         return dx_by_conv(t, &g, gy->val, w->val, y->val) ? y : NULL;
-    float *cols = scratch(t, "conv2d_dx", (size_t)g.ckk * g.nb * g.howo);
-    float *gp = g.nb > 1 ? scratch(t, "conv2d_dx", (size_t)g.f * g.nb * g.howo)
+    float *cols = ml_ad_scratch(t, "conv2d_dx", (size_t)g.ckk * g.nb * g.howo);
+    float *gp = g.nb > 1 ? ml_ad_scratch(t, "conv2d_dx", (size_t)g.f * g.nb * g.howo)
                          : NULL;
     if (!cols || (g.nb > 1 && !gp))
         return NULL;
@@ -416,39 +430,6 @@ ml_ad_node *ml_ad_conv2d_dx(ml_ad_tape *t, ml_ad_node *gy, ml_ad_node *w,
         col2im(&g, cols, m, y->val + (size_t)n0 * g.c * g.hw);
     }
     return y;
-}
-
-/* dw [F, C K K] = sum over images of g_n cols_n^T, as dW^T = cols G^T
- * [C K K, F] per group of images: G^T [m Ho Wo, F] gathered from g's
- * NCHW, summed over the groups in order, transposed into dw at the end. */
-static int dw_by_gt(ml_ad_tape *t, const conv_geom *g, const float *x,
-                    const float *gy, float *dw)
-{
-    const size_t f = (size_t)g->f, ckk = (size_t)g->ckk;
-    float *cols = scratch(t, "conv2d_dw", ckk * g->nb * g->howo);
-    float *gt = cols ? scratch(t, "conv2d_dw", (size_t)g->nb * g->howo * f) : NULL;
-    float *dwt = gt ? scratch(t, "conv2d_dw", ckk * f) : NULL;
-    if (!dwt)
-        return 0;
-    for (int n0 = 0; n0 < g->n; n0 += g->nb) {
-        const int m = g->n - n0 < g->nb ? g->n - n0 : g->nb;
-        const int cols_n = m * (int)g->howo;
-        for (int b = 0; b < m; b++) /* G^T: row b Ho Wo + q, column fi */
-            for (size_t fi = 0; fi < f; fi++) {
-                const float *src = gy + ((size_t)(n0 + b) * f + fi) * g->howo;
-                float *dst = gt + (size_t)b * g->howo * f + fi;
-                for (size_t q = 0; q < g->howo; q++)
-                    dst[q * f] = src[q];
-            }
-        im2col(g, x + (size_t)n0 * g->c * g->hw, m, cols);
-        /* dW^T (+)= cols G^T */
-        ml_sgemm(0, 0, g->ckk, g->f, cols_n, 1.0f, cols, cols_n, gt, g->f,
-                 n0 ? 1.0f : 0.0f, dwt, g->f);
-    }
-    for (size_t fi = 0; fi < f; fi++)
-        for (size_t q = 0; q < ckk; q++)
-            dw[fi * ckk + q] = dwt[q * f + fi];
-    return 1;
 }
 
 ml_ad_node *ml_ad_conv2d_dw(ml_ad_tape *t, ml_ad_node *x, ml_ad_node *gy,
@@ -486,26 +467,36 @@ ml_ad_node *ml_ad_conv2d_dw(ml_ad_tape *t, ml_ad_node *x, ml_ad_node *gy,
      * be transposed, best the smaller.  With C K K > F that is G:
      * dW^T = cols G^T [C K K, F] with G^T built here and dW^T transposed
      * once at the end; otherwise the product transposes cols itself. */
-    if (g.ckk > g.f)
-        return dw_by_gt(t, &g, x->val, gy->val, y->val) ? y : NULL;
-    float *cols = scratch(t, "conv2d_dw", (size_t)g.ckk * g.nb * g.howo);
-    float *gp = g.nb > 1 ? scratch(t, "conv2d_dw", (size_t)g.f * g.nb * g.howo)
-                         : NULL;
-    if (!cols || (g.nb > 1 && !gp))
+    const int by_gt = g.ckk > g.f;
+    float *cols = ml_ad_scratch(t, "conv2d_dw", (size_t)g.ckk * g.nb * g.howo);
+    /* G of a group as [F, m Ho Wo], or G^T [m Ho Wo, F] */
+    float *gp = by_gt || g.nb > 1
+                    ? ml_ad_scratch(t, "conv2d_dw", (size_t)g.f * g.nb * g.howo) : NULL;
+    float *dwt = by_gt ? ml_ad_scratch(t, "conv2d_dw", (size_t)g.ckk * g.f) : NULL;
+    if (!cols || ((by_gt || g.nb > 1) && !gp) || (by_gt && !dwt))
         return NULL;
     for (int n0 = 0; n0 < g.n; n0 += g.nb) {
         int m = g.n - n0 < g.nb ? g.n - n0 : g.nb;
         int cols_n = m * (int)g.howo;
         const float *gn = gy->val + (size_t)n0 * g.f * g.howo;
-        if (m > 1) {
+        if (by_gt) {
+            pack_transposed(&g, gn, m, gp);
+        } else if (m > 1) {
             pack(&g, gn, m, gp);
             gn = gp;
         }
         im2col(&g, x->val + (size_t)n0 * g.c * g.hw, m, cols);
-        /* dW (+)= G cols^T, [F, C K K] */
-        ml_sgemm(0, 1, g.f, g.ckk, cols_n, 1.0f, gn, cols_n, cols, cols_n,
-                 n0 ? 1.0f : 0.0f, y->val, g.ckk);
+        if (by_gt) /* dW^T (+)= cols G^T, [C K K, F] */
+            ml_sgemm(0, 0, g.ckk, g.f, cols_n, 1.0f, cols, cols_n, gp, g.f,
+                     n0 ? 1.0f : 0.0f, dwt, g.f);
+        else /* dW (+)= G cols^T, [F, C K K] */
+            ml_sgemm(0, 1, g.f, g.ckk, cols_n, 1.0f, gn, cols_n, cols, cols_n,
+                     n0 ? 1.0f : 0.0f, y->val, g.ckk);
     }
+    if (by_gt)
+        for (size_t fi = 0; fi < (size_t)g.f; fi++)
+            for (size_t q = 0; q < (size_t)g.ckk; q++)
+                y->val[fi * (size_t)g.ckk + q] = dwt[q * (size_t)g.f + fi];
     return y;
 }
 

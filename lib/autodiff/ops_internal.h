@@ -42,6 +42,10 @@ static inline float ml_ad_pick(int c, float x, float y)
 int ml_ad_broadcast_strides(int andim, const int *ashape, int bndim,
                             const int *bshape, int dims[4], size_t bstride[4]);
 
+/* floats of the tape's arena for an op's scratch space, or NULL with the
+ * tape failed (ML_ERR_NOMEM, the message naming what). */
+float *ml_ad_scratch(ml_ad_tape *t, const char *what, size_t floats);
+
 /* Either of the shapes' string form for messages ("[2, 3]"). */
 const char *ml_ad_shape_str(const ml_ad_node *x, char *buf, size_t n);
 

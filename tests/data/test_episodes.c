@@ -487,27 +487,51 @@ START_TEST(test_shift)
     CHECK_STATUS(ml_sampler_get(sp, ML_SAMPLER_SHIFT, &v), ML_OK);
     ck_assert(v == 0);
     /* Unshifted (also after a shift was set back to 0): the examples as
-     * stored, and the same episodes as a sampler never told of shifts. */
+     * stored. */
     int none[1] = {0};
     CHECK_STATUS(ml_sampler_set(sp, ML_SAMPLER_SHIFT, 2), ML_OK);
     CHECK_STATUS(ml_sampler_set(sp, ML_SAMPLER_SHIFT, 0), ML_OK);
     sample_shifts(sp, 10, 0, none);
     ck_assert_int_eq(none[0], 80);
-    ml_sampler *plain = shift_sampler(7);
-    CHECK_STATUS(ml_sampler_reseed(sp, 11), ML_OK);
-    CHECK_STATUS(ml_sampler_reseed(plain, 11), ML_OK);
-    for (int r = 0; r < 3; r++) {
-        ml_task *a, *b;
-        CHECK_STATUS(ml_sampler_sample(sp, &a), ML_OK);
-        CHECK_STATUS(ml_sampler_sample(plain, &b), ML_OK);
-        int la[4], lb[4];
-        CHECK_STATUS(ml_task_get_labels(a, ML_QUERY, la, 4), ML_OK);
-        CHECK_STATUS(ml_task_get_labels(b, ML_QUERY, lb, 4), ML_OK);
-        ck_assert(memcmp(la, lb, sizeof la) == 0);
-        ml_task_free(a);
-        ml_task_free(b);
+    /* And without a shift the stream is not drawn on, so episodes are those
+     * of the library before shifts existed: the examples (c 1000 + e) of
+     * seed 7's first two 5-way 1-shot 1-query episodes, as printed by the
+     * build of 14d00d7, here on 2x2 images of the same values. */
+    ml_dataset *flat = make_dataset(CLASSES, PER_CLASS), *sq;
+    float *xs = malloc(CLASSES * PER_CLASS * DIM * sizeof *xs);
+    int *ls = malloc(CLASSES * PER_CLASS * sizeof *ls);
+    ck_assert(xs && ls);
+    for (size_t i = 0; i < CLASSES * PER_CLASS; i++)
+        CHECK_STATUS(ml_dataset_get(flat, i, xs + DIM * i, DIM, &ls[i]), ML_OK);
+    CHECK_STATUS(ml_dataset_create(&sq, CLASSES * PER_CLASS, 2, (size_t[]){2, 2}, xs, ls),
+                 ML_OK);
+    free(xs);
+    free(ls);
+    ml_dataset_free(flat);
+    ml_sampler *pinned;
+    CHECK_STATUS(ml_sampler_create_episodes(&pinned, sq, 7), ML_OK);
+    ml_dataset_free(sq);
+    CHECK_STATUS(ml_sampler_set(pinned, ML_SAMPLER_QUERIES, 1), ML_OK);
+    CHECK_STATUS(ml_sampler_set(pinned, ML_SAMPLER_SHIFT, 1), ML_OK);
+    CHECK_STATUS(ml_sampler_set(pinned, ML_SAMPLER_SHIFT, 0), ML_OK);
+    const float want[2][2][5] = {{{7017, 3002, 8003, 9014, 1017}, {7002, 3008, 8011, 9018, 1009}},
+                                 {{5003, 3013, 14, 4000, 1003}, {5013, 3006, 3, 4012, 1010}}};
+    for (int r = 0; r < 2; r++) {
+        ml_task *t;
+        CHECK_STATUS(ml_sampler_sample(pinned, &t), ML_OK);
+        for (int half = 0; half < 2; half++) {
+            float x[5 * DIM];
+            CHECK_STATUS(ml_task_get_inputs(t, half ? ML_QUERY : ML_SUPPORT, x, 5 * DIM),
+                         ML_OK);
+            for (int i = 0; i < 5; i++)
+                ck_assert_msg(x[i * DIM + 2] == want[r][half][i],
+                              "episode %d, %s %d: example %g, before shifts %g", r,
+                              half ? "query" : "support", i, (double)x[i * DIM + 2],
+                              (double)want[r][half][i]);
+        }
+        ml_task_free(t);
     }
-    ml_sampler_free(plain);
+    ml_sampler_free(pinned);
     /* Shift 2: every offset of the 5 x 5 turns up over 100 episodes (800
      * examples, 32 expected each), both signs, zeros moving in. */
     CHECK_STATUS(ml_sampler_set(sp, ML_SAMPLER_SHIFT, 2), ML_OK);

@@ -40,29 +40,5 @@ for s in $strategies; do
             --queries 100 --seed 1000 --no-baseline --quiet --json \
             | tail -n 1 > "$out/$s-$seed.eval.json"
     done
-    "$py" - "$out" "$s" $seeds <<'EOF'
-import json, sys, math
-out, s, seeds = sys.argv[1], sys.argv[2], sys.argv[3:]
-per = {}
-for seed in seeds:
-    try:
-        e = json.load(open(f"{out}/{s}-{seed}.eval.json"))
-    except (OSError, ValueError):
-        continue
-    row = []
-    for r in e["mse"]:
-        v = r.get("mean")
-        bad = r.get("diverged", 0)
-        row.append((r["steps"], v if v is not None and math.isfinite(v) and not bad else None, bad))
-    per[seed] = row
-    cells = " ".join(f"{m:.3f}" if m is not None else f"diverged({b})" for _, m, b in row)
-    print(f"{s} seed {seed}: {cells}")
-if per:
-    steps = [st for st, _, _ in next(iter(per.values()))]
-    means = []
-    for i, st in enumerate(steps):
-        v = [row[i][1] for row in per.values() if row[i][1] is not None]
-        means.append(f"{st} steps {sum(v) / len(v):.3f} ({len(v)} seeds)" if v else f"{st} steps -")
-    print(f"{s} mean: " + ", ".join(means))
-EOF
+    "$py" "$(dirname "$0")/sine_summary.py" "$out" "$s" $seeds
 done

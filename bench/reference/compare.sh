@@ -5,6 +5,8 @@
 # eval` on the same 1,000 test tasks as bench/sine_seeds.sh (seed 1000, 100
 # query points, 1, 5 and 10 steps), so its figures and the library's can be
 # set side by side (docs/results.md, "An independent implementation").
+# It first checks that the two compute the same meta-gradients on the same
+# parameters and tasks (gradient_check.py), and stops if they do not.
 #
 #   bench/reference/compare.sh [BUILD_DIR] [OUT_DIR] [STRATEGIES] [SEEDS]
 #       defaults: build-release, sine-tfjs, "maml fomaml reptile", "1 2 3 4"
@@ -25,6 +27,9 @@ command -v node >/dev/null || { echo "compare.sh: node not found (apt-get instal
 [[ -d $here/node_modules/@tensorflow/tfjs-backend-wasm ]] || (cd "$here" && npm ci --no-audit --no-fund)
 node "$here/sine_tfjs.js" check
 export PYTHONPATH=$here/../../bindings/python METALEARN_BUILD_DIR=$build
+# The two compute the same meta-gradients (to float rounding) before the
+# runs are compared: see gradient_check.py.
+/usr/bin/python3 "$here/gradient_check.py"
 mkdir -p "$out"
 for s in $strategies; do
     for seed in $seeds; do

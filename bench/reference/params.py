@@ -48,10 +48,9 @@ def to_mlrn(src, strategy, out):
         learner.save(out)
 
 
-def to_json(src, out):
-    learner = ml.Learner.load(src)
-    with learner:
-        flat = learner.get_meta_params()
+def write_json(flat, out, src="the parameters"):
+    """Writes a flat MLP 1-40-40-1 parameter vector (the library's order)
+    as sine_tfjs.js's JSON."""
     sizes = [a * b for a, b in SHAPES]
     if flat.size != sum(sizes):
         sys.exit("params.py: %s holds %d meta-parameters, not the %d of an "
@@ -64,6 +63,12 @@ def to_json(src, out):
         at += n
     with open(out, "w") as f:
         json.dump(layers, f)
+
+
+def to_json(src, out):
+    learner = ml.Learner.load(src)
+    with learner:
+        write_json(learner.get_meta_params(), out, src)
 
 
 if __name__ == "__main__":

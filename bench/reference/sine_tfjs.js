@@ -10,6 +10,10 @@
 //       evaluation on 1,000 tasks of seed 1000)
 //   node sine_tfjs.js eval PARAMS.json [TASKS] [SEED]
 //       adapts the parameters on fresh tasks, prints one JSON line
+//   node sine_tfjs.js grad maml|fomaml|reptile STEPS PARAMS.json TASKS.json
+//       the meta-gradient of the tasks ({xs, ys, xq, yq}: one array of
+//       points per task) at the parameters, flat in the library's order
+//       (bench/reference/gradient_check.py compares it with the library's)
 //
 // Setup (the MAML paper's): MLP 1-40-40-1 ReLU with PyTorch's default
 // initialisation (weights and biases uniform in +-1/sqrt(fan-in)), K = 10
@@ -106,32 +110,58 @@ function evaluate(theta, tasks, seed) {
   return mse;
 }
 
-function metaStep(strategy, theta, opt, b, it, iterations) {
-  if (strategy === 'reptile') {
-    tf.tidy(() => {
-      let phi = perTask(theta, META_BATCH);
-      for (let s = 0; s < 5; s++)
+// The meta-gradient of a meta-batch, in theta's order: the mean over the
+// tasks of each task's meta-gradient, and for Reptile the mean of
+// theta - phi (what the library's ml_learner_meta_gradient() returns).
+// Returns {grads, loss}: tensors the caller disposes (loss null for Reptile).
+function metaGradient(strategy, theta, b, steps) {
+  const n = b.xs.shape[0];
+  return tf.tidy(() => {
+    if (strategy === 'reptile') {
+      let phi = perTask(theta, n);
+      for (let s = 0; s < steps; s++)
         phi = sgdStep(phi, b.xs, b.ys, ALPHA);
-      const eps = 1.0 * (1 - it / iterations);
-      theta.forEach((v, i) => v.assign(tf.add(v, tf.mul(eps, tf.sub(tf.mean(phi[i], 0), v)))));
-    });
-    return NaN; // Reptile has no query loss
+      return { grads: theta.map((v, i) => tf.sub(v, tf.mean(phi[i], 0))), loss: null };
+    }
+    // First-order MAML: the support gradients along the inner loop are
+    // taken outside the taped function, so the outer gradient treats them
+    // as constants: phi = theta - alpha (g_1 + ... + g_S).
+    let sum = null;
+    if (strategy === 'fomaml') {
+      let phi = perTask(theta, n);
+      for (let s = 0; s < steps; s++) {
+        const g = tf.grads((...q) => lossSum(q, b.xs, b.ys))(phi);
+        sum = sum ? sum.map((a, i) => tf.add(a, g[i])) : g;
+        phi = phi.map((v, i) => tf.sub(v, tf.mul(ALPHA, g[i])));
+      }
+    }
+    const { value, grads } = tf.valueAndGrads((...q) => {
+      let p = perTask(q, n);
+      if (sum)
+        p = p.map((v, i) => tf.sub(v, tf.mul(ALPHA, sum[i])));
+      else
+        for (let s = 0; s < steps; s++)
+          p = sgdStep(p, b.xs, b.ys, ALPHA);
+      return tf.div(lossSum(p, b.xq, b.yq), n);
+    })(theta);
+    return { grads, loss: value };
+  });
+}
+
+function metaStep(strategy, theta, opt, b, it, iterations) {
+  const steps = strategy === 'reptile' ? 5 : 1;
+  const { grads, loss } = metaGradient(strategy, theta, b, steps);
+  let value = NaN;
+  if (strategy === 'reptile') {
+    const eps = 1.0 * (1 - it / iterations);
+    tf.tidy(() => theta.forEach((v, i) => v.assign(tf.sub(v, tf.mul(eps, grads[i])))));
+  } else {
+    opt.applyGradients(theta.map((v, i) => ({ name: v.name, tensor: grads[i] })));
+    value = loss.dataSync()[0];
+    loss.dispose();
   }
-  // First-order MAML: the support gradient is computed outside the taped
-  // function, so the outer gradient treats it as a constant.
-  const g = strategy === 'fomaml'
-    ? tf.tidy(() => tf.grads((...q) => lossSum(q, b.xs, b.ys))(perTask(theta, META_BATCH)))
-    : null;
-  const cost = opt.minimize(() => {
-    const p = perTask(theta, META_BATCH);
-    const adapted = g ? p.map((v, i) => tf.sub(v, tf.mul(ALPHA, g[i]))) : sgdStep(p, b.xs, b.ys, ALPHA);
-    return tf.div(lossSum(adapted, b.xq, b.yq), META_BATCH);
-  }, true, theta);
-  const loss = cost.dataSync()[0];
-  cost.dispose();
-  if (g)
-    g.forEach((t) => t.dispose());
-  return loss;
+  grads.forEach((t) => t.dispose());
+  return value;
 }
 
 function train(strategy, seed, iterations, out) {
@@ -152,6 +182,22 @@ function train(strategy, seed, iterations, out) {
   fs.writeFileSync(out, JSON.stringify(theta.map((v) => ({ shape: v.shape, values: Array.from(v.dataSync()) }))));
   return { impl: 'tfjs', command: 'train', strategy, seed, iterations, seconds, out,
            mse: evaluate(theta, 1000, 1000) };
+}
+
+function gradient(strategy, steps, paramsFile, tasksFile) {
+  if (!['maml', 'fomaml', 'reptile'].includes(strategy))
+    throw new Error(`unknown strategy '${strategy}' (maml, fomaml, reptile)`);
+  if (!(steps >= 1))
+    throw new Error('STEPS must be 1 or more');
+  const t = JSON.parse(fs.readFileSync(tasksFile, 'utf8'));
+  const set = (rows) => tf.tensor3d(rows.map((r) => r.map((v) => [v])));
+  const b = { xs: set(t.xs), ys: set(t.ys), xq: set(t.xq), yq: set(t.yq) };
+  const { grads, loss } = metaGradient(strategy, loadParams(paramsFile), b, steps);
+  const flat = [];
+  for (const g of grads)
+    flat.push(...g.dataSync());
+  return { impl: 'tfjs', command: 'grad', strategy, steps, tasks: t.xs.length,
+           loss: loss ? loss.dataSync()[0] : null, gradient: flat };
 }
 
 function loadParams(file) {
@@ -187,11 +233,14 @@ async function main() {
     r = check();
   else if (cmd === 'train' && args.length === 4)
     r = train(args[0], parseInt(args[1], 10), parseInt(args[2], 10), args[3]);
+  else if (cmd === 'grad' && args.length === 4)
+    r = gradient(args[0], parseInt(args[1], 10), args[2], args[3]);
   else if (cmd === 'eval' && args.length >= 1)
     r = { impl: 'tfjs', command: 'eval', file: args[0],
           tasks: parseInt(args[1] || '1000', 10), seed: parseInt(args[2] || '1000', 10) };
   else {
-    process.stderr.write('usage: sine_tfjs.js check | train maml|fomaml|reptile SEED ITERATIONS OUT.json | eval PARAMS.json [TASKS] [SEED]\n');
+    process.stderr.write('usage: sine_tfjs.js check | train maml|fomaml|reptile SEED ITERATIONS OUT.json | eval PARAMS.json [TASKS] [SEED]\n' +
+      '       | grad maml|fomaml|reptile STEPS PARAMS.json TASKS.json\n');
     process.exit(2);
   }
   if (cmd === 'eval')

@@ -32,6 +32,10 @@ def to_mlrn(src, strategy, out):
         layers = json.load(f)
     if len(layers) != len(SHAPES):
         sys.exit("params.py: %s: expected %d tensors" % (src, len(SHAPES)))
+    for i, (layer, shape) in enumerate(zip(layers, SHAPES)):
+        if len(layer["values"]) != shape[0] * shape[1]:
+            sys.exit("params.py: %s: tensor %d holds %d values, not %d"
+                     % (src, i, len(layer["values"]), shape[0] * shape[1]))
     tensors = [np.asarray(l["values"], dtype=np.float32).reshape(s)
                for l, s in zip(layers, SHAPES)]
     model = ml.Model.mlp(1, [40, 40, 1], activation="relu")

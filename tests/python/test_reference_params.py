@@ -76,6 +76,16 @@ def test_refuses_wrong_sizes(tmp_path):
     js.write_text(json.dumps([{"shape": [1, 40], "values": [0.0] * 40}]))
     r = run_python([PARAMS, "to-mlrn", str(js), "maml", str(tmp_path / "x.mlrn")])
     assert r.returncode != 0 and "expected 6 tensors" in r.stderr
+    src, _ = _trained(tmp_path)
+    good = str(tmp_path / "good.json")
+    assert run_python([PARAMS, "to-json", src, good]).returncode == 0
+    with open(good) as f:
+        layers = json.load(f)
+    layers[3]["values"].pop()
+    js.write_text(json.dumps(layers))
+    r = run_python([PARAMS, "to-mlrn", str(js), "maml", str(tmp_path / "x.mlrn")])
+    assert r.returncode != 0 and "tensor 3 holds 39 values, not 40" in r.stderr, r.stderr
+    assert not (tmp_path / "x.mlrn").exists()
     src, _ = _trained(tmp_path, "metasgd")
     r = run_python([PARAMS, "to-json", src, str(tmp_path / "m.json")])
     assert r.returncode != 0 and "not the 1761" in r.stderr, r.stderr

@@ -14,7 +14,7 @@
 # Needs node and npm (the npm registry: the first run installs TensorFlow.js
 # 4.22.0 here with `npm ci`) and /usr/bin/python3 with numpy for the library's
 # Python binding.  Each run takes about 10 minutes of one core (the WebAssembly
-# backend), against about 8 s for the library.
+# backend), against about 7 s for the library.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 build=$(realpath "${1:-build-release}")

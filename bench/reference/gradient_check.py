@@ -62,10 +62,8 @@ def main():
             with ml.Learner(model, strategy, seed=1, inner_lr=0.01,
                             inner_steps=steps) as learner:
                 if len(sys.argv) > 1:
-                    with open(params_json) as f:
-                        layers = json.load(f)
                     learner.set_meta_params(np.concatenate(
-                        [np.asarray(l["values"], np.float32) for l in layers]))
+                        [t.ravel() for t in params.read_json(params_json)]))
                 else:
                     params.write_json(learner.get_meta_params(), params_json)
                 g_lib, loss_lib = learner.meta_gradient(tasks)

@@ -27,7 +27,8 @@ def numpy_forward(tensors, x):
     return h
 
 
-def to_mlrn(src, strategy, out):
+def read_json(src):
+    """sine_tfjs.js's JSON as six float32 arrays of SHAPES, checked."""
     with open(src) as f:
         layers = json.load(f)
     if len(layers) != len(SHAPES):
@@ -36,8 +37,12 @@ def to_mlrn(src, strategy, out):
         if len(layer["values"]) != shape[0] * shape[1]:
             sys.exit("params.py: %s: tensor %d holds %d values, not %d"
                      % (src, i, len(layer["values"]), shape[0] * shape[1]))
-    tensors = [np.asarray(l["values"], dtype=np.float32).reshape(s)
-               for l, s in zip(layers, SHAPES)]
+    return [np.asarray(l["values"], dtype=np.float32).reshape(s)
+            for l, s in zip(layers, SHAPES)]
+
+
+def to_mlrn(src, strategy, out):
+    tensors = read_json(src)
     model = ml.Model.mlp(1, [40, 40, 1], activation="relu")
     with ml.Learner(model, strategy, seed=1, inner_lr=0.01) as learner:
         learner.set_meta_params(np.concatenate([t.ravel() for t in tensors]))
